@@ -1,0 +1,28 @@
+# radiodeep: manifest -> ingest -> preprocess -> radiomics -> features -> model -> evaluate -> report
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: os.path.join(workflow.basedir, "config.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/radiomics.smk"
+include: "workflow/rules/features.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/features/radiomics.parquet",
+        "results/evaluation/metrics.csv",
+        "results/evaluation/roc.png",
+        "results/provenance.json",

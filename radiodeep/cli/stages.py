@@ -1,0 +1,68 @@
+"""Per-stage commands that the workflow's adapters and users both call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from radiodeep.cli import app
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("check-manifest")
+def check_manifest(
+    manifest: Path = typer.Argument(..., help="manifest CSV"),
+    label: str = typer.Option("label", help="outcome column"),
+) -> None:
+    """Validate a manifest: every bad row and column is listed; exit 2 if any."""
+    from radiodeep.errors import ManifestError
+    from radiodeep.manifest import read_manifest
+
+    try:
+        df = read_manifest(manifest, label=label)
+    except ManifestError as exc:
+        _fail(exc)
+    typer.echo(f"{manifest}: {len(df)} cases, {df['patient_id'].nunique()} patients, {int(df['label'].sum())} positive")
+
+
+@app.command()
+def ingest(
+    image: Path = typer.Argument(..., help="NIfTI/NRRD image"),
+    mask: Path | None = typer.Option(None, "--mask", help="label map on the image grid"),
+    roi: str | None = typer.Option(None, "--roi", help="label value to keep"),
+    out: Path = typer.Option(..., "-o", "--out", help="output folder"),
+    case_id: str | None = typer.Option(None, "--case-id"),
+) -> None:
+    """Write OUT/image.nii.gz, OUT/mask.nii.gz and OUT/header.json."""
+    from radiodeep.errors import RadiodeepError
+    from radiodeep.ingest import ingest_case
+
+    try:
+        header = ingest_case(image, mask, out, case_id=case_id or image.name, roi=roi)
+    except RadiodeepError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {out}/image.nii.gz, mask.nii.gz, header.json (size {header['size']}, ROI voxels {header['roi_voxels']})")
+
+
+@app.command()
+def features(
+    image: Path = typer.Argument(..., help="image (NIfTI/NRRD)"),
+    mask: Path = typer.Argument(..., help="mask (NIfTI/NRRD)"),
+    preset: str = typer.Option("CT", help="shipped preset name or pyradiomics parameter file"),
+    out: Path = typer.Option(..., "-o", "--out", help="output JSON"),
+    case_id: str = typer.Option("case", "--case-id"),
+) -> None:
+    """Extract handcrafted radiomic features (pyradiomics) of one case to JSON."""
+    from radiodeep.errors import RadiodeepError
+    from radiodeep.radiomics import load_preset, run_case
+
+    try:
+        rec = run_case(image, mask, out, load_preset(preset), case_id)
+    except RadiodeepError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {out}: {len(rec['features'])} features")

@@ -1,0 +1,74 @@
+"""Reading and writing images with SimpleITK, with errors that name the case and the file.
+
+Scalar images and label maps are kept apart by function name, so the right interpolator
+(linear/B-spline vs nearest neighbour) is the default and cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from radiodeep.errors import CaseError
+from radiodeep.io import atomic_path
+
+
+def read_image(path: str | Path, case_id: str | None = None) -> sitk.Image:
+    """Read a scalar image (NIfTI/NRRD/MHA) as float32."""
+    try:
+        image = sitk.ReadImage(str(path))
+    except RuntimeError as exc:
+        raise CaseError(case_id, path, f"cannot read image ({str(exc).strip().splitlines()[-1]})") from exc
+    if image.GetNumberOfComponentsPerPixel() != 1:
+        raise CaseError(case_id, path, "image has several components per voxel; a scalar volume is needed")
+    if image.GetDimension() != 3:
+        raise CaseError(case_id, path, f"image is {image.GetDimension()}D; a 3D volume is needed")
+    return sitk.Cast(image, sitk.sitkFloat32)
+
+
+def read_label_map(path: str | Path, case_id: str | None = None) -> sitk.Image:
+    """Read a label map (NIfTI/NRRD) as uint8; a float mask with values 0/1 is accepted."""
+    try:
+        mask = sitk.ReadImage(str(path))
+    except RuntimeError as exc:
+        raise CaseError(case_id, path, f"cannot read mask ({str(exc).strip().splitlines()[-1]})") from exc
+    arr = sitk.GetArrayViewFromImage(mask)
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > 255:
+        raise CaseError(case_id, path, "mask values must be integer labels in 0..255")
+    return sitk.Cast(mask, sitk.sitkUInt8)
+
+
+def write_image(image: sitk.Image, path: str | Path) -> None:
+    """Write an image atomically (compressed when the name ends in .gz)."""
+    with atomic_path(path) as tmp:
+        sitk.WriteImage(image, str(tmp), useCompression=str(path).endswith(".gz"))
+
+
+def geometry(image: sitk.Image) -> dict:
+    """Size, spacing, origin and direction, as plain lists (for messages and JSON)."""
+    return {
+        "size": list(image.GetSize()),
+        "spacing": [round(s, 6) for s in image.GetSpacing()],
+        "origin": [round(o, 6) for o in image.GetOrigin()],
+        "direction": [round(d, 6) for d in image.GetDirection()],
+    }
+
+
+def check_same_grid(
+    image: sitk.Image, mask: sitk.Image, case_id: str | None, mask_path: str | Path | None, tolerance_mm: float = 1e-3
+) -> None:
+    """Raise CaseError, printing both geometries, when mask and image grids differ."""
+    same = (
+        image.GetSize() == mask.GetSize()
+        and np.allclose(image.GetSpacing(), mask.GetSpacing(), atol=tolerance_mm)
+        and np.allclose(image.GetOrigin(), mask.GetOrigin(), atol=tolerance_mm)
+        and np.allclose(image.GetDirection(), mask.GetDirection(), atol=1e-4)
+    )
+    if not same:
+        raise CaseError(
+            case_id,
+            mask_path,
+            f"mask grid differs from image grid (tolerance {tolerance_mm} mm): image {geometry(image)}, mask {geometry(mask)}",
+        )

@@ -1,0 +1,144 @@
+"""The cohort manifest: read, resolve paths, validate, with errors that name row and column.
+
+A manifest is a CSV with ``case_id``, ``patient_id`` (optional, defaults to case_id),
+``image``, optional ``mask``/``roi``/``series_uid``/``site``/``split``, an outcome column
+(name configurable) and any further clinical columns. Relative paths resolve against the
+manifest's folder.
+
+Example:
+    >>> df = read_manifest("data/sts_pet/manifest.csv", label="label")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+
+from radiodeep.errors import ManifestError
+
+KEY_COLUMNS = ["case_id", "patient_id"]
+PATH_COLUMNS = ["image", "mask"]
+_POSITIVE = {"1", "1.0", "true", "yes", "y", "pos", "positive"}
+_NEGATIVE = {"0", "0.0", "false", "no", "n", "neg", "negative"}
+
+
+def row_schema() -> dict:
+    """The JSON schema of one manifest row (shipped with the package)."""
+    text = resources.files("radiodeep").joinpath("schemas/manifest.schema.json").read_text()
+    return json.loads(text)
+
+
+def _coerce_label(value: str) -> int | None:
+    v = value.strip().lower()
+    if v == "" or v == "nan":
+        return None
+    if v in _POSITIVE:
+        return 1
+    if v in _NEGATIVE:
+        return 0
+    raise ValueError(value)
+
+
+def read_manifest(
+    path: str | Path,
+    label: str | None = "label",
+    check_files: bool = True,
+) -> pd.DataFrame:
+    """Read and validate a manifest; return it with absolute paths and a 0/1 ``label`` column.
+
+    Args:
+        path: the manifest CSV.
+        label: name of the outcome column (copied to ``label`` as 0/1 integers, missing as <NA>);
+            None when the cohort has no outcome.
+        check_files: check that every image and mask exists.
+
+    Raises:
+        ManifestError: listing every problem as ``row N (line L), column C: problem``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"manifest {path}: file not found")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.columns = [c.strip() for c in df.columns]
+    base = path.resolve().parent
+    problems: list[str] = []
+
+    def where(i: int, col: str) -> str:
+        cid = df.at[i, "case_id"] if "case_id" in df.columns else "?"
+        return f"{path}: row {i + 1} (line {i + 2}, case_id {cid!r}), column {col}"
+
+    missing_cols = [c for c in ("case_id", "image") if c not in df.columns]
+    if label is not None and label not in df.columns:
+        missing_cols.append(label)
+    if missing_cols:
+        raise ManifestError(
+            f"manifest {path}: missing column(s) {', '.join(missing_cols)}; columns present: {', '.join(df.columns)}"
+        )
+    if df.empty:
+        raise ManifestError(f"manifest {path}: no rows")
+    if "patient_id" not in df.columns:
+        df.insert(1, "patient_id", df["case_id"])
+    df["patient_id"] = df["patient_id"].where(df["patient_id"].str.strip() != "", df["case_id"])
+
+    validator = jsonschema.Draft202012Validator(row_schema())
+    for i, row in df.iterrows():
+        record = {k: v for k, v in row.items() if k in row_schema()["properties"] and (v != "" or k in ("case_id", "image"))}
+        for err in validator.iter_errors(record):
+            col = err.path[0] if err.path else (err.validator_value[0] if err.validator == "required" else "?")
+            msg = err.message
+            if col == "case_id":
+                msg = f"unsafe id {row['case_id']!r}: use letters, digits, '.', '_' and '-' only (no path separators or '..')"
+            problems.append(f"{where(i, col)}: {msg}")
+
+    dup = df["case_id"][df["case_id"].duplicated(keep=False)]
+    for i in dup.index:
+        first = df.index[df["case_id"] == df.at[i, "case_id"]][0]
+        if i != first:
+            problems.append(f"{where(i, 'case_id')}: duplicate case_id (first at row {first + 1})")
+
+    for col in PATH_COLUMNS:
+        if col not in df.columns:
+            continue
+        resolved = []
+        for i, value in df[col].items():
+            if value.strip() == "":
+                resolved.append("")
+                continue
+            p = Path(value)
+            p = p if p.is_absolute() else base / p
+            if check_files and not p.exists():
+                problems.append(f"{where(i, col)}: {col} not found: {p}")
+            resolved.append(str(p))
+        df[col] = resolved
+    if "mask" not in df.columns:
+        df["mask"] = ""
+
+    if label is not None:
+        coded = []
+        for i, value in df[label].items():
+            try:
+                coded.append(_coerce_label(value))
+            except ValueError:
+                coded.append(None)
+                problems.append(f"{where(i, label)}: label {value!r} is not binary (use 0/1)")
+        if label != "label" and "label" in df.columns:
+            problems.append(f"{path}: column 'label' exists besides the outcome column {label!r}; rename one")
+        df["label"] = pd.array(coded, dtype="Int64")
+        if not problems and df["label"].dropna().nunique() < 2:
+            problems.append(f"{path}, column {label}: the outcome has a single class ({sorted(df['label'].dropna().unique())}); two are needed")
+
+    if problems:
+        raise ManifestError(f"manifest {path}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+    return df.reset_index(drop=True)
+
+
+def covariate_columns(df: pd.DataFrame, label: str | None = "label") -> list[str]:
+    """Columns that are neither keys, paths, options nor the outcome: clinical covariates."""
+    reserved = set(KEY_COLUMNS + PATH_COLUMNS + ["roi", "series_uid", "site", "split", "label"])
+    if label:
+        reserved.add(label)
+    return [c for c in df.columns if c not in reserved]

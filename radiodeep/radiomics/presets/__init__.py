@@ -1,0 +1,46 @@
+"""Parameter presets (pyradiomics' parameter-file shape) shipped as package data."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+
+def available_presets() -> list[str]:
+    """Names of the presets shipped with radiodeep (file stems)."""
+    folder = resources.files("radiodeep.radiomics.presets")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> dict:
+    """Load a shipped preset by name (``PET``, ``CT``, ``MR``...) or a parameter file by path.
+
+    ``overrides`` are merged into ``setting`` (e.g. ``{"binWidth": 0.5}``); ``imageType`` and
+    ``featureClass`` keys in ``overrides`` replace those sections.
+    """
+    path = Path(str(name_or_path))
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        params = yaml.safe_load(path.read_text())
+    else:
+        if str(name_or_path) not in available_presets():
+            raise ValueError(f"unknown radiomics preset {name_or_path!r}; shipped: {', '.join(available_presets())} (or a path to a .yaml file)")
+        text = resources.files("radiodeep.radiomics.presets").joinpath(f"{name_or_path}.yaml").read_text()
+        params = yaml.safe_load(text)
+    params = copy.deepcopy(params)
+    params.setdefault("setting", {})
+    for key, value in (overrides or {}).items():
+        if key in ("imageType", "featureClass"):
+            params[key] = value
+        else:
+            params["setting"][key] = value
+    return params
+
+
+def preset_hash(params: dict) -> str:
+    """Short SHA-256 of a parameter dictionary (key order does not matter)."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,102 @@
+"""Snakemake on a 12-case subset of the demo cohort, lint, and a dry run of the full demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import REPO, copy_demo_subset
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(*args: str, cwd: Path = REPO, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *args]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("work")
+    manifest = copy_demo_subset(work / "cohort", 12)
+    cfg = {"manifest": str(manifest), "model": {"folds": 3, "repeats": 2}, "evaluate": {"n_bootstrap": 300}}
+    (work / "study.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake("--directory", str(work), "--cores", "2", "--configfile", str(work / "study.yaml"))
+    return work
+
+
+def test_small_cohort_outputs(small_run):
+    res = small_run / "results"
+    wide = pd.read_csv(res / "features" / "radiomics.csv")
+    assert len(wide) == 12 and list(wide.columns[:3]) == ["case_id", "patient_id", "roi"]
+    assert wide.filter(like="original_").shape[1] == 107
+    assert len(pd.read_parquet(res / "features" / "features_long.parquet")) == 12 * 107
+    assert (pd.read_csv(res / "features" / "qc.csv")["status"] == "ok").all()
+    metrics = pd.read_csv(res / "evaluation" / "metrics.csv")
+    assert len(metrics) == 1
+    row = metrics.iloc[0]
+    assert 0.0 <= row.auc_ci_low <= row.auc <= row.auc_ci_high <= 1.0
+    assert (row.n, row.n_pos) == (12, 4)
+    assert (res / "evaluation" / "roc.png").stat().st_size > 10_000
+    oof = pd.read_csv(res / "evaluation" / "oof_predictions.csv")
+    assert len(oof) == 12 * 2
+    for stage in ("ingest", "preprocess", "radiomics"):
+        assert len(list((res / "benchmarks" / stage).glob("*.tsv"))) == 12
+    prov = yaml.safe_load((res / "provenance.json").read_text())
+    assert len(prov["inputs"]) == 12 and len(prov["config_sha256"]) == 64
+
+
+def test_report_builds(small_run):
+    snakemake("--directory", str(small_run), "--cores", "1", "--configfile", str(small_run / "study.yaml"),
+              "--report", str(small_run / "results" / "report.html"))
+    html = (small_run / "results" / "report.html").read_text()
+    assert "metrics.csv" in html and "roc.png" in html
+
+
+def test_full_demo_dry_run_and_lint(tmp_path):
+    out = snakemake("-n", "--cores", "2", "--directory", str(tmp_path))
+    assert "radiomics       51" in out.stdout.replace("  ", " ") or " 51" in out.stdout
+    counts = {line.split()[0]: line.split()[1] for line in out.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
+    assert counts["ingest"] == "51" and counts["radiomics"] == "51" and counts["model"] == "1"
+    lint = snakemake("--lint", "--directory", str(tmp_path), check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.parametrize(
+    "bad_row, message",
+    [
+        ("dup", "column case_id: duplicate case_id"),
+        ("missing", "column image: image not found"),
+        ("label", "column label: label '3' is not binary"),
+        ("unsafe", "column case_id: unsafe id '../STS_001'"),
+    ],
+)
+def test_bad_manifest_stops_before_any_work(tmp_path, demo_dir, bad_row, message):
+    m = pd.read_csv(demo_dir / "manifest.csv").head(6)
+    m["image"] = [str(demo_dir / p) for p in m["image"]]
+    m["mask"] = [str(demo_dir / p) for p in m["mask"]]
+    if bad_row == "dup":
+        m.loc[3, "case_id"] = "STS_001"
+    elif bad_row == "missing":
+        m.loc[3, "image"] = str(tmp_path / "nowhere.nii.gz")
+    elif bad_row == "label":
+        m.loc[3, "label"] = 3
+    else:
+        m.loc[0, "case_id"] = "../STS_001"
+    m.to_csv(tmp_path / "manifest.csv", index=False)
+    proc = snakemake("--cores", "1", "--directory", str(tmp_path), "--config", f"manifest={tmp_path / 'manifest.csv'}", check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert message in text
+    assert "row " in text
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,42 @@
+# Config and manifest validation; everything below runs before any job starts.
+import os
+import re
+
+from snakemake.utils import validate
+
+from radiodeep.manifest import read_manifest
+from radiodeep.provenance import config_hash
+from radiodeep.radiomics.presets import load_preset
+
+validate(config, "../schemas/config.schema.yaml")
+
+
+def resolve_manifest(path):
+    """Relative to the working directory if present there, else to the repository."""
+    if os.path.isabs(path) or os.path.exists(path):
+        return os.path.abspath(path)
+    return os.path.join(workflow.basedir, path)
+
+
+MANIFEST_PATH = resolve_manifest(config["manifest"])
+MANIFEST = read_manifest(MANIFEST_PATH, label=config["label"]).set_index(
+    "case_id", drop=False
+)
+CASES = list(MANIFEST["case_id"])
+CONFIG_HASH = config_hash(config)
+RADIOMICS_PARAMS = load_preset(
+    config["radiomics"]["preset"] or config["modality"], config["radiomics"]["settings"]
+)
+
+
+wildcard_constraints:
+    case="|".join(re.escape(c) for c in CASES),
+
+
+def case_field(field):
+    return lambda wc: MANIFEST.at[wc.case, field] if field in MANIFEST else ""
+
+
+def case_inputs(wc):
+    row = MANIFEST.loc[wc.case]
+    return {"image": row["image"], **({"mask": row["mask"]} if row["mask"] else {})}

@@ -1,0 +1,12 @@
+from radiodeep.evaluate.stage import run_evaluate
+from radiodeep.logs import log_to
+
+with log_to(snakemake.log[0]):
+    run_evaluate(
+        snakemake.input[0],
+        snakemake.output.metrics,
+        snakemake.output.png,
+        snakemake.output.svg,
+        n_boot=snakemake.params.n_bootstrap,
+        seed=snakemake.params.seed,
+    )

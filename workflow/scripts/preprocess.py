@@ -1,0 +1,15 @@
+from radiodeep.logs import log_to
+from radiodeep.preprocess import preprocess_case
+
+with log_to(snakemake.log[0]):
+    preprocess_case(
+        snakemake.input.image,
+        snakemake.input.mask,
+        snakemake.output.image,
+        snakemake.output.mask,
+        modality=snakemake.params.modality,
+        spacing=snakemake.params.spacing,
+        interpolator=snakemake.params.interpolator,
+        mr_reference=snakemake.params.mr_reference,
+        case_id=snakemake.wildcards.case,
+    )

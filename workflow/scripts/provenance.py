@@ -1,0 +1,11 @@
+from radiodeep.logs import log_to
+from radiodeep.manifest import read_manifest
+from radiodeep.provenance import write_provenance
+
+with log_to(snakemake.log[0]):
+    write_provenance(
+        snakemake.params.config,
+        read_manifest(snakemake.params.manifest, snakemake.params.label),
+        snakemake.params.repo,
+        snakemake.output[0],
+    )
