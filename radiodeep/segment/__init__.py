@@ -1,0 +1,1 @@
+"""3D U-Net segmentation (MONAI): networks, checkpoints, training, inference, QC."""
