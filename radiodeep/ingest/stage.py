@@ -1,4 +1,10 @@
-"""The ingest stage for one case: image (+ mask) to NIfTI and a header without patient identity."""
+"""The ingest stage for one case: image (+ mask) to NIfTI and a header without patient identity.
+
+The image is a NIfTI/NRRD file or a DICOM folder (series chosen by ``series_uid`` or the rule in
+:mod:`radiodeep.ingest.series`); the mask a NIfTI/NRRD label map, an RTSTRUCT or a DICOM-SEG.
+Everything is read and checked before the first output is written, so a bad case leaves no
+partial output.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,68 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
 from radiodeep.images import check_same_grid, geometry, read_image, read_label_map, write_image
+from radiodeep.ingest import rtstruct
+from radiodeep.ingest.header import acquisition_fields
+from radiodeep.ingest.series import discover_series, select_series
+from radiodeep.ingest.volume import read_volume
 from radiodeep.io import write_json
 
 log = logging.getLogger(__name__)
+LABEL_MAP_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
+
+
+def mask_format(path: str | Path, case_id: str | None = None) -> str:
+    """``label_map``, ``rtstruct`` or ``seg``, from the name or the DICOM Modality."""
+    path = Path(path)
+    if path.name.lower().endswith(LABEL_MAP_SUFFIXES):
+        return "label_map"
+    if path.is_dir():
+        raise CaseError(case_id, path, "mask must be a file (NIfTI/NRRD, RTSTRUCT or DICOM-SEG), not a folder")
+    try:
+        modality = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["Modality"]).get("Modality")
+    except Exception as exc:
+        raise CaseError(case_id, path, f"mask is neither NIfTI/NRRD nor readable DICOM ({type(exc).__name__})") from exc
+    if modality in ("RTSTRUCT", "SEG"):
+        return modality.lower()
+    raise CaseError(case_id, path, f"DICOM mask has Modality {modality!r}; RTSTRUCT or SEG expected")
+
+
+def _label_map(path, image, roi, case_id, tolerance_mm) -> sitk.Image:
+    msk = read_label_map(path, case_id)
+    check_same_grid(image, msk, case_id, path, tolerance_mm)
+    if not roi:
+        return msk
+    try:
+        value = int(roi)
+    except ValueError as exc:
+        raise CaseError(case_id, path, f"roi {roi!r} must be a label value for a NIfTI/NRRD mask") from exc
+    present = sorted(int(v) for v in np.unique(sitk.GetArrayViewFromImage(msk)) if v)
+    if value not in present:
+        raise CaseError(case_id, path, f"label {value} not in mask; labels present: {present}")
+    return sitk.Cast(msk == value, sitk.sitkUInt8)
+
+
+def read_mask(path, image, *, case_id=None, roi=None, frame_uid=None, series_uid=None, tolerance_mm=1e-3) -> tuple[sitk.Image, str, str | None]:
+    """The mask on ``image``'s grid, its format and the ROI name used (RTSTRUCT/SEG)."""
+    kind = mask_format(path, case_id)
+    if kind == "label_map":
+        return _label_map(path, image, roi, case_id, tolerance_mm), kind, roi
+    if kind == "seg":
+        from radiodeep.ingest.seg import read_seg
+
+        return read_seg(path, image, frame_uid, roi, case_id, tolerance_mm), kind, roi
+    ds = rtstruct.read_rtstruct(path, case_id)
+    number = rtstruct.select_roi(ds, roi, case_id, path)
+    if frame_uid is None:
+        log.warning("case %s: image is not DICOM; RTSTRUCT frame of reference not checked", case_id)
+    else:
+        rtstruct.check_frame_of_reference(ds, number, frame_uid, series_uid or "", case_id, path)
+    return rtstruct.rasterise(ds, number, image, case_id, path), kind, rtstruct.roi_names(ds)[number]
 
 
 def ingest_case(
@@ -22,47 +83,64 @@ def ingest_case(
     *,
     case_id: str | None = None,
     roi: str | None = None,
+    series_uid: str | None = None,
+    modality: str | None = None,
     grid_tolerance_mm: float = 1e-3,
+    slice_spacing: str = "error",
+    slice_tolerance_mm: float = 0.01,
+    uid_salt: str = "",
+    keep_uids: bool = False,
+    default_roi: str | None = None,
 ) -> dict:
     """Write ``out_dir/image.nii.gz``, ``out_dir/mask.nii.gz`` and ``out_dir/header.json``.
 
     Args:
-        image: NIfTI/NRRD file.
-        mask: NIfTI/NRRD label map on the image grid, or None (an empty mask is written and
-            ``has_reference_mask`` is false in the header).
-        roi: for a multi-label mask, the label value to keep (as text); None keeps every label.
+        image: NIfTI/NRRD file or DICOM folder.
+        mask: NIfTI/NRRD label map, RTSTRUCT or DICOM-SEG file, or None (an empty mask is
+            written and ``has_reference_mask`` is false in the header).
+        roi: label value (NIfTI/NRRD), ROI name or regex (RTSTRUCT), segment label or number (SEG).
+        series_uid: the SeriesInstanceUID to read from a DICOM folder holding several series.
+        modality: CT, MR or PET: restricts automatic series selection to that modality.
+        grid_tolerance_mm: largest accepted difference of mask and image origin/spacing.
+        slice_spacing: ``error`` or ``resample`` for missing slices / non-uniform spacing.
+        slice_tolerance_mm: largest accepted deviation of a slice gap from the median gap.
+        uid_salt, keep_uids: UIDs go to the header as salted hashes unless ``keep_uids``.
+        default_roi: ROI name/regex used for RTSTRUCT/SEG when ``roi`` is empty.
 
     Returns:
         The header dictionary (acquisition fields, geometry, ROI voxel count).
+
+    Example:
+        >>> ingest_case("STS_001/image", "STS_001/mask/RS.dcm", "out", roi="GTV_Mass_PET")  # doctest: +SKIP
     """
     out_dir = Path(out_dir)
     image_path = Path(image)
+    header: dict = {"case_id": case_id}
+    frame_uid = chosen_uid = None
     if image_path.is_dir():
-        raise CaseError(case_id, image_path, "DICOM folders are not supported by this ingest (NIfTI/NRRD only)")
-    img = read_image(image_path, case_id)
-    header: dict = {"case_id": case_id, "source_format": "nifti" if ".nii" in image_path.name else image_path.suffix.lstrip(".")}
+        series = select_series(discover_series(image_path, case_id), series_uid, modality, case_id, image_path)
+        img, info = read_volume(series, case_id, slice_spacing, slice_tolerance_mm)
+        header.update(source_format="dicom", **info)
+        header.update(acquisition_fields(series.headers[0], uid_salt, keep_uids))
+        frame_uid, chosen_uid = series.frame_of_reference, series.uid
+    else:
+        img = read_image(image_path, case_id)
+        header["source_format"] = "nifti" if ".nii" in image_path.name else image_path.suffix.lstrip(".")
     header.update(geometry(img))
     arr = sitk.GetArrayViewFromImage(img)
     if not np.all(np.isfinite(arr)):
         raise CaseError(case_id, image_path, f"image holds {int(np.sum(~np.isfinite(arr)))} NaN/inf voxels")
-    msk = None
+    header["has_reference_mask"] = bool(mask)
     if mask:
-        msk = read_label_map(mask, case_id)
-        check_same_grid(img, msk, case_id, mask, grid_tolerance_mm)
-        if roi:
-            try:
-                value = int(roi)
-            except ValueError as exc:
-                raise CaseError(case_id, mask, f"roi {roi!r} must be a label value for a NIfTI/NRRD mask") from exc
-            present = sorted(int(v) for v in np.unique(sitk.GetArrayViewFromImage(msk)) if v)
-            if value not in present:
-                raise CaseError(case_id, mask, f"label {value} not in mask; labels present: {present}")
-            msk = sitk.Cast(msk == value, sitk.sitkUInt8)
+        kind = mask_format(mask, case_id)
+        msk, header["mask_format"], header["roi"] = read_mask(
+            mask, img, case_id=case_id, roi=roi or (default_roi if kind != "label_map" else None),
+            frame_uid=frame_uid, series_uid=chosen_uid, tolerance_mm=grid_tolerance_mm,
+        )
         header["roi_voxels"] = int(np.count_nonzero(sitk.GetArrayViewFromImage(msk)))
         if header["roi_voxels"] == 0:
             raise CaseError(case_id, mask, "mask is empty (no voxel > 0)")
-    header["has_reference_mask"] = msk is not None
-    if msk is None:  # an empty label map keeps the outputs uniform; segmentation fills it in
+    else:  # an empty label map keeps the outputs uniform; segmentation fills it in
         msk = sitk.Image(img.GetSize(), sitk.sitkUInt8)
         msk.CopyInformation(img)
         header["roi_voxels"] = 0
@@ -72,4 +150,3 @@ def ingest_case(
     write_json(header, out_dir / "header.json")
     log.info("case %s: ingested %s", case_id, image_path.name)
     return header
-

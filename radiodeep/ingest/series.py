@@ -1,0 +1,132 @@
+"""DICOM series discovery (pydicom headers) and selection of the one image series of a case.
+
+Selection rule, applied when the manifest gives no ``series_uid``:
+
+1. image series only (RTSTRUCT, SEG, RTPLAN, SR and other non-image objects are left out);
+2. of the configured modality (``PET`` matches DICOM ``PT``), when one is configured;
+3. not a localizer (ImageType ``LOCALIZER``) and, when an ``ORIGINAL`` series exists, not ``DERIVED``;
+4. the series with the most slices; a tie is an error that lists the candidates.
+
+Example:
+    >>> series = discover_series("patient/")  # doctest: +SKIP
+    >>> chosen = select_series(series, modality="CT")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from radiodeep.errors import CaseError
+
+log = logging.getLogger(__name__)
+
+NON_IMAGE_MODALITIES = {"RTSTRUCT", "SEG", "RTPLAN", "RTDOSE", "RTRECORD", "SR", "PR", "KO", "REG", "DOC"}
+_MODALITY_CODES = {"PET": "PT", "PT": "PT", "CT": "CT", "MR": "MR"}
+
+
+@dataclass
+class Series:
+    """One DICOM series: its UID, modality, files and the header of its first file."""
+
+    uid: str
+    modality: str
+    description: str
+    image_type: tuple[str, ...]
+    frame_of_reference: str
+    files: list[Path] = field(default_factory=list)
+    headers: list[pydicom.Dataset] = field(default_factory=list, repr=False)
+
+    @property
+    def is_image(self) -> bool:
+        return self.modality not in NON_IMAGE_MODALITIES and "PixelSpacing" in self.headers[0]
+
+    def summary(self) -> str:
+        kind = "\\".join(self.image_type) or "?"
+        return f"series_uid {self.uid} ({self.modality}, {len(self.files)} files, '{self.description}', ImageType {kind})"
+
+
+def read_header(path: Path, case_id: str | None = None) -> pydicom.Dataset | None:
+    """The header of one file (no pixels); None for a file that is not DICOM."""
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=True)
+    except InvalidDicomError:
+        return None
+    except Exception as exc:  # truncated or corrupt header
+        raise CaseError(case_id, path, f"cannot read DICOM header ({type(exc).__name__}: {exc}); the file is truncated or corrupt") from exc
+
+
+def discover_series(folder: str | Path, case_id: str | None = None) -> dict[str, Series]:
+    """Group every DICOM file below ``folder`` (recursively) by SeriesInstanceUID.
+
+    Raises:
+        CaseError: the folder is empty, holds no DICOM file, or a header cannot be read.
+    """
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise CaseError(case_id, folder, "DICOM folder is empty")
+    series: dict[str, Series] = {}
+    skipped = 0
+    for path in files:
+        ds = read_header(path, case_id)
+        if ds is None or "SeriesInstanceUID" not in ds:
+            skipped += 1
+            continue
+        uid = str(ds.SeriesInstanceUID)
+        if uid not in series:
+            series[uid] = Series(
+                uid=uid,
+                modality=str(ds.get("Modality", "")),
+                description=str(ds.get("SeriesDescription", "")),
+                image_type=tuple(str(v).upper() for v in (ds.get("ImageType") or [])),
+                frame_of_reference=str(ds.get("FrameOfReferenceUID", "")),
+            )
+        series[uid].files.append(path)
+        series[uid].headers.append(ds)
+    if not series:
+        raise CaseError(case_id, folder, f"no DICOM file in folder ({skipped} other files)")
+    if skipped:
+        log.info("case %s: %d non-DICOM files ignored in %s", case_id, skipped, folder)
+    return series
+
+
+def select_series(
+    series: dict[str, Series],
+    series_uid: str | None = None,
+    modality: str | None = None,
+    case_id: str | None = None,
+    folder: str | Path | None = None,
+) -> Series:
+    """Pick the image series of a case by ``series_uid``, else by the rule in the module docstring."""
+    images = [s for s in series.values() if s.is_image]
+    listing = "; ".join(s.summary() for s in series.values())
+    if series_uid:
+        if series_uid not in series or not series[series_uid].is_image:
+            raise CaseError(case_id, folder, f"no image series with series_uid {series_uid}; series present: {listing}")
+        return series[series_uid]
+    if not images:
+        raise CaseError(case_id, folder, f"no image series in folder; series present: {listing}")
+    candidates = images
+    if modality:
+        code = _MODALITY_CODES.get(modality.upper(), modality.upper())
+        candidates = [s for s in images if s.modality == code]
+        if not candidates:
+            raise CaseError(case_id, folder, f"no {code} image series; series present: {listing}")
+    candidates = [s for s in candidates if "LOCALIZER" not in s.image_type] or candidates
+    original = [s for s in candidates if "DERIVED" not in s.image_type]
+    candidates = original or candidates
+    most = max(len(s.files) for s in candidates)
+    best = [s for s in candidates if len(s.files) == most]
+    if len(best) > 1:
+        raise CaseError(
+            case_id,
+            folder,
+            f"{len(best)} image series fit the selection rule equally; name one in the manifest's series_uid column: "
+            + "; ".join(s.summary() for s in best),
+        )
+    return best[0]
