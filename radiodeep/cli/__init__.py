@@ -16,6 +16,8 @@ app = typer.Typer(
 
 from radiodeep.cli import stages  # noqa: E402,F401  (registers commands)
 
+from radiodeep.cli import dicom  # noqa: E402,F401,I001  isort: skip
+
 
 def main() -> None:
     app()

@@ -32,18 +32,22 @@ def check_manifest(
 
 @app.command()
 def ingest(
-    image: Path = typer.Argument(..., help="NIfTI/NRRD image"),
-    mask: Path | None = typer.Option(None, "--mask", help="label map on the image grid"),
-    roi: str | None = typer.Option(None, "--roi", help="label value to keep"),
+    image: Path = typer.Argument(..., help="NIfTI/NRRD image or DICOM folder"),
+    mask: Path | None = typer.Option(None, "--mask", help="NIfTI/NRRD label map, RTSTRUCT or DICOM-SEG"),
+    roi: str | None = typer.Option(None, "--roi", help="label value, or ROI name/regex (RTSTRUCT/SEG)"),
     out: Path = typer.Option(..., "-o", "--out", help="output folder"),
     case_id: str | None = typer.Option(None, "--case-id"),
+    series_uid: str | None = typer.Option(None, "--series-uid", help="series to read from a DICOM folder with several"),
+    modality: str | None = typer.Option(None, help="CT, MR or PET: restricts automatic series selection"),
+    slice_spacing: str = typer.Option("error", help="error | resample: missing slices or non-uniform spacing"),
 ) -> None:
     """Write OUT/image.nii.gz, OUT/mask.nii.gz and OUT/header.json."""
     from radiodeep.errors import RadiodeepError
     from radiodeep.ingest import ingest_case
 
     try:
-        header = ingest_case(image, mask, out, case_id=case_id or image.name, roi=roi)
+        header = ingest_case(image, mask, out, case_id=case_id or image.name, roi=roi, series_uid=series_uid,
+                             modality=modality, slice_spacing=slice_spacing)
     except RadiodeepError as exc:
         _fail(exc)
     typer.echo(f"wrote {out}/image.nii.gz, mask.nii.gz, header.json (size {header['size']}, ROI voxels {header['roi_voxels']})")

@@ -74,6 +74,8 @@ def read_seg(path: str | Path, image: sitk.Image, frame_uid: str | None = None, 
         and np.allclose(np.abs(steps), np.round(np.abs(steps)), atol=tol)
         and np.allclose(start, np.round(start), atol=tol)
     )
+    if not aligned:
+        raise CaseError(case_id, path, f"SEG grid differs from image grid (tolerance {tolerance_mm} mm): image {geometry(image)}, SEG {geometry(mask)}")
     mask = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
     if int(np.count_nonzero(sitk.GetArrayViewFromImage(mask))) != int(np.count_nonzero(arr)):
         raise CaseError(case_id, path, "part of the SEG segment lies outside the image volume")

@@ -16,5 +16,30 @@ rule ingest:
         runtime=10,
     params:
         roi=case_field("roi"),
+        series_uid=case_field("series_uid"),
+        modality=config["modality"],
+        settings=config["ingest"],
     script:
         "../scripts/ingest.py"
+
+
+rule ingest_qc:
+    input:
+        expand("results/ingest/{case}/header.json", case=CASES),
+    output:
+        report(
+            "results/ingest/qc.csv",
+            caption="../report/ingest_qc.rst",
+            category="QC",
+        ),
+    log:
+        "results/logs/ingest_qc.log",
+    benchmark:
+        "results/benchmarks/ingest_qc.tsv"
+    conda:
+        "../envs/radiodeep.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/ingest_qc.py"
