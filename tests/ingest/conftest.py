@@ -46,3 +46,51 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture
 def sts_case(tmp_path) -> Path:
     return copy_case(tmp_path / "in")
+
+FAKE_NAME, FAKE_ID = "Doe^Janeway^Q", "ZZ4711FAKE"
+
+
+def fake_identity(folder: Path) -> None:
+    """Give every DICOM file below ``folder`` a known fake patient name and ID (also in free text)."""
+    def edit(ds):
+        ds.PatientName, ds.PatientID = FAKE_NAME, FAKE_ID
+        ds.SeriesDescription = f"PET {FAKE_ID} whole body"
+        ds.StudyDescription = f"study of Janeway {FAKE_ID}"
+
+    for sub in (folder / "image", folder / "mask"):
+        edit_series(sub, edit)
+
+
+def assert_no_identity(root: Path) -> int:
+    """Scan every file below ``root`` (gzip content too) for the fake name parts and ID; return files scanned."""
+    import gzip
+
+    needles = [FAKE_ID.encode(), b"Janeway", b"Doe^"]
+    files = [p for p in root.rglob("*") if p.is_file()]
+    for p in files:
+        data = p.read_bytes()
+        if p.name.endswith(".gz"):
+            data += gzip.decompress(data)
+        hits = [n for n in needles if n.lower() in data.lower()]
+        assert not hits, f"{p} contains {hits}"
+    return len(files)
+
+
+def add_second_series(image_dir: Path, slope_factor: float = 1.1) -> str:
+    """Add a second series (new UIDs, values x ``slope_factor``) beside the first in ``image_dir``; return its UID."""
+    from pydicom.uid import generate_uid
+
+    second = image_dir.parent / "second.tmp"
+    shutil.copytree(image_dir, second)
+    uid = generate_uid()
+
+    def edit(ds):
+        ds.SeriesInstanceUID, ds.SOPInstanceUID = uid, generate_uid()
+        ds.SeriesDescription, ds.SeriesNumber = "second reconstruction", 2
+        ds.RescaleSlope = f"{float(ds.RescaleSlope) * slope_factor:.10e}"
+
+    edit_series(second, edit)
+    for f in second.glob("*.dcm"):
+        f.rename(image_dir / f"second_{f.name}")
+    second.rmdir()
+    return uid
