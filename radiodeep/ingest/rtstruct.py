@@ -71,10 +71,14 @@ def check_frame_of_reference(ds: pydicom.Dataset, roi_number: int, frame_uid: st
     """The ROI must lie in the image's frame of reference; another referenced series only warns."""
     roi = next(r for r in ds.StructureSetROISequence if int(r.ROINumber) == roi_number)
     roi_frame = str(roi.get("ReferencedFrameOfReferenceUID", ""))
-    if frame_uid and roi_frame and roi_frame != frame_uid:
+    frames = {roi_frame} if roi_frame else {
+        str(fr.FrameOfReferenceUID) for fr in ds.get("ReferencedFrameOfReferenceSequence", []) if "FrameOfReferenceUID" in fr
+    }
+    if frame_uid and frames and frame_uid not in frames:
         raise CaseError(
             case_id, path,
-            f"RTSTRUCT ROI {roi.ROIName!r} is in FrameOfReferenceUID {roi_frame}, the image in {frame_uid}: it was drawn on another series",
+            f"RTSTRUCT ROI {roi.ROIName!r} is in FrameOfReferenceUID {', '.join(sorted(frames))}, the image in {frame_uid}: "
+            "it was drawn on another series",
         )
     referenced = {
         str(se.SeriesInstanceUID)

@@ -55,7 +55,10 @@ def read_seg(path: str | Path, image: sitk.Image, frame_uid: str | None = None, 
     if frame_uid and str(seg.get("FrameOfReferenceUID", "")) not in ("", frame_uid):
         raise CaseError(case_id, path, f"SEG FrameOfReferenceUID {seg.FrameOfReferenceUID} differs from the image's {frame_uid}")
     number = _pick_segment(seg, roi, case_id, path)
-    vol = seg.get_volume(segment_numbers=[number], combine_segments=True, dtype=np.uint8)
+    try:
+        vol = seg.get_volume(segment_numbers=[number], combine_segments=True, dtype=np.uint8)
+    except (ValueError, RuntimeError) as exc:
+        raise CaseError(case_id, path, f"SEG frames do not form a regular 3D volume ({exc})") from exc
     arr = np.asarray(vol.array)  # (slice, row, column)
     affine = np.asarray(vol.affine)
     cols = affine[:3, [2, 1, 0]]  # sitk index order x=column, y=row, z=slice

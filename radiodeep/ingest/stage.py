@@ -58,11 +58,16 @@ def _label_map(path, image, roi, case_id, tolerance_mm) -> sitk.Image:
     return sitk.Cast(msk == value, sitk.sitkUInt8)
 
 
-def read_mask(path, image, *, case_id=None, roi=None, frame_uid=None, series_uid=None, tolerance_mm=1e-3) -> tuple[sitk.Image, str, str | None]:
-    """The mask on ``image``'s grid, its format and the ROI name used (RTSTRUCT/SEG)."""
+def read_mask(path, image, *, case_id=None, roi=None, default_roi=None, frame_uid=None, series_uid=None,
+              tolerance_mm=1e-3) -> tuple[sitk.Image, str, str | None]:
+    """The mask on ``image``'s grid, its format and the ROI used.
+
+    ``default_roi`` (a name or regex) applies to RTSTRUCT/SEG masks when ``roi`` is empty.
+    """
     kind = mask_format(path, case_id)
     if kind == "label_map":
         return _label_map(path, image, roi, case_id, tolerance_mm), kind, roi
+    roi = roi or default_roi
     if kind == "seg":
         from radiodeep.ingest.seg import read_seg
 
@@ -132,9 +137,8 @@ def ingest_case(
         raise CaseError(case_id, image_path, f"image holds {int(np.sum(~np.isfinite(arr)))} NaN/inf voxels")
     header["has_reference_mask"] = bool(mask)
     if mask:
-        kind = mask_format(mask, case_id)
         msk, header["mask_format"], header["roi"] = read_mask(
-            mask, img, case_id=case_id, roi=roi or (default_roi if kind != "label_map" else None),
+            mask, img, case_id=case_id, roi=roi, default_roi=default_roi,
             frame_uid=frame_uid, series_uid=chosen_uid, tolerance_mm=grid_tolerance_mm,
         )
         header["roi_voxels"] = int(np.count_nonzero(sitk.GetArrayViewFromImage(msk)))

@@ -55,6 +55,14 @@ def test_missing_slice(sts_case, tmp_path):
     assert "3.270 mm is expected" in msg and "slice_spacing: resample" in msg
 
 
+def test_non_uniform_spacing(sts_case, tmp_path):
+    f = sts_case / "image" / "000020.dcm"
+    ds = pydicom.dcmread(f)
+    ds.ImagePositionPatient[2] = float(ds.ImagePositionPatient[2]) + 0.5
+    ds.save_as(f)
+    fails(sts_case / "image", None, tmp_path / "out", "non-uniform slice spacing: gaps from 2.7700 to 3.7700 mm")
+
+
 def test_missing_slice_resampled_when_configured(sts_case, tmp_path):
     ds = pydicom.dcmread(sts_case / "image" / "000030.dcm")
     (sts_case / "image" / "000030.dcm").unlink()
@@ -81,6 +89,10 @@ def test_rtstruct_from_another_series(sts_case, tmp_path):
     rs.save_as(sts_case / "mask" / "RS.dcm")
     msg = fails(sts_case / "image", sts_case / "mask" / "RS.dcm", tmp_path / "out", "FrameOfReferenceUID")
     assert other in msg and "another series" in msg
+    del rs.StructureSetROISequence[0].ReferencedFrameOfReferenceUID  # only the structure set's frame
+    rs.ReferencedFrameOfReferenceSequence[0].FrameOfReferenceUID = other
+    rs.save_as(sts_case / "mask" / "RS.dcm")
+    fails(sts_case / "image", sts_case / "mask" / "RS.dcm", tmp_path / "out", f"FrameOfReferenceUID {other}")
 
 
 def test_mask_on_another_grid(sts_case, tmp_path):
