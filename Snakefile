@@ -26,3 +26,4 @@ rule all:
         "results/evaluation/metrics.csv",
         "results/evaluation/roc.png",
         "results/provenance.json",
+        expand("results/report/{table}.html", table=REPORT_TABLES),
