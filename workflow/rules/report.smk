@@ -34,7 +34,6 @@ rule provenance:
             "results/provenance.json",
             caption="../report/provenance.rst",
             category="Provenance",
-            labels={"item": "provenance", "kind": "JSON"},
         ),
     log:
         "results/logs/provenance.log",
@@ -97,7 +96,6 @@ rule report_table:
             "results/report/{table}.html",
             caption="../report/table.rst",
             category=lambda wc: REPORT_TABLES[wc.table]["category"],
-            labels={"item": "{table}", "kind": "table"},
         ),
     log:
         "results/logs/report/{table}.log",
