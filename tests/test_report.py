@@ -1,0 +1,36 @@
+"""Report items: excluded-cases table from QC tables, tables as self-contained HTML pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from radiodeep.report import excluded_cases, render_table_html, table_html
+
+
+def test_excluded_cases_collects_every_qc_table(tmp_path):
+    (tmp_path / "features").mkdir()
+    (tmp_path / "segmentation").mkdir()
+    pd.DataFrame({"case_id": ["A", "B", "C"], "patient_id": ["pA", "pB", "pC"], "status": ["ok", "skipped", "ok"],
+                  "reason": ["", "B/mask.nii.gz: empty mask", ""]}).to_csv(tmp_path / "features" / "qc.csv", index=False)
+    pd.DataFrame({"case_id": ["C", "A"], "status": ["failed", "ok"]}).to_csv(tmp_path / "segmentation" / "qc.csv", index=False)
+    table = excluded_cases([tmp_path / "features" / "qc.csv", tmp_path / "segmentation" / "qc.csv"])
+    assert table.values.tolist() == [
+        ["features/qc", "B", "pB", "skipped", "B/mask.nii.gz: empty mask"],
+        ["segmentation/qc", "C", "", "failed", ""],
+    ]
+
+
+def test_table_html_shows_every_cell(tmp_path):
+    df = pd.DataFrame({"feature_set": ["handcrafted", "deep"], "auc": [0.71234567, 0.5], "n": [51, 51]})
+    df.to_csv(tmp_path / "m.csv", index=False)
+    render_table_html(tmp_path / "m.csv", tmp_path / "m.html", "Metrics <AUC>")
+    html = (tmp_path / "m.html").read_text()
+    assert "<title>Metrics &lt;AUC&gt;</title>" in html and 'id="radiodeep-table"' in html
+    for cell in ("<td>handcrafted</td>", "<td>0.7123</td>", "<td>51</td>", "<th>auc</th>"):
+        assert cell in html, cell
+    assert "2 rows, 3 columns" in html
+
+
+def test_empty_table_says_so():
+    html = table_html(pd.DataFrame(columns=["case_id", "reason"]), "Excluded", "None: every case passed.")
+    assert 'id="radiodeep-empty">None: every case passed.</p>' in html and "<table" not in html
