@@ -74,3 +74,23 @@ def render_table_html(csv_path: str | Path, out_html: str | Path, title: str, em
     with atomic_path(out_html) as tmp:
         tmp.write_text(table_html(table, title, empty_note))
     return table
+
+
+def stage_times(benchmark_dir: str | Path) -> pd.DataFrame:
+    """Wall time per rule from Snakemake's benchmark files (``<dir>/<rule>.tsv`` or ``<dir>/<rule>/*.tsv``).
+
+    Returns one row per rule: ``rule, jobs, total_s, mean_s, max_s, max_rss_mb``, slowest first.
+    """
+    benchmark_dir = Path(benchmark_dir)
+    rows = []
+    for tsv in sorted(benchmark_dir.rglob("*.tsv")):
+        rel = tsv.relative_to(benchmark_dir)
+        rule = rel.parts[0] if len(rel.parts) > 1 else tsv.stem
+        bench = pd.read_csv(tsv, sep="\t", na_values=["-"])
+        rows.append({"rule": rule, "s": float(bench["s"].mean()), "max_rss": float(bench["max_rss"].max())})
+    if not rows:
+        return pd.DataFrame(columns=["rule", "jobs", "total_s", "mean_s", "max_s", "max_rss_mb"])
+    per_job = pd.DataFrame(rows)
+    out = per_job.groupby("rule").agg(jobs=("s", "size"), total_s=("s", "sum"), mean_s=("s", "mean"),
+                                      max_s=("s", "max"), max_rss_mb=("max_rss", "max")).reset_index()
+    return out.sort_values("total_s", ascending=False, ignore_index=True).round(2)

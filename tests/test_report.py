@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from radiodeep.report import excluded_cases, render_table_html, table_html
+from radiodeep.report import excluded_cases, render_table_html, stage_times, table_html
 
 
 def test_excluded_cases_collects_every_qc_table(tmp_path):
@@ -34,3 +34,13 @@ def test_table_html_shows_every_cell(tmp_path):
 def test_empty_table_says_so():
     html = table_html(pd.DataFrame(columns=["case_id", "reason"]), "Excluded", "None: every case passed.")
     assert 'id="radiodeep-empty">None: every case passed.</p>' in html and "<table" not in html
+
+
+def test_stage_times_sums_jobs_per_rule(tmp_path):
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    (tmp_path / "radiomics").mkdir()
+    for case, s in (("A", 1.5), ("B", 2.5)):
+        (tmp_path / "radiomics" / f"{case}.tsv").write_text(header + f"{s}\t0:00:01\t10.0\t20\t5\t6\t0\t0\t50\t1\n")
+    (tmp_path / "model.tsv").write_text(header + "7.25\t0:00:07\t300.0\t-\t-\t-\t-\t-\t-\t-\n")
+    table = stage_times(tmp_path)
+    assert table.values.tolist() == [["model", 1, 7.25, 7.25, 7.25, 300.0], ["radiomics", 2, 4.0, 2.0, 2.5, 10.0]]
