@@ -79,7 +79,8 @@ def render_table_html(csv_path: str | Path, out_html: str | Path, title: str, em
 def stage_times(benchmark_dir: str | Path) -> pd.DataFrame:
     """Wall time per rule from Snakemake's benchmark files (``<dir>/<rule>.tsv`` or ``<dir>/<rule>/*.tsv``).
 
-    Returns one row per rule: ``rule, jobs, total_s, mean_s, max_s, max_rss_mb``, slowest first.
+    Returns one row per rule: ``rule, jobs, total_s, mean_s, max_s, cpu_s, max_rss_mb``, slowest
+    first (``*_s``: wall seconds; ``cpu_s``: CPU seconds, less sensitive to a busy machine).
     """
     benchmark_dir = Path(benchmark_dir)
     rows = []
@@ -87,10 +88,12 @@ def stage_times(benchmark_dir: str | Path) -> pd.DataFrame:
         rel = tsv.relative_to(benchmark_dir)
         rule = rel.parts[0] if len(rel.parts) > 1 else tsv.stem
         bench = pd.read_csv(tsv, sep="\t", na_values=["-"])
-        rows.append({"rule": rule, "s": float(bench["s"].mean()), "max_rss": float(bench["max_rss"].max())})
+        rows.append({"rule": rule, "s": float(bench["s"].mean()), "cpu": float(bench["cpu_time"].mean()),
+                     "max_rss": float(bench["max_rss"].max())})
     if not rows:
-        return pd.DataFrame(columns=["rule", "jobs", "total_s", "mean_s", "max_s", "max_rss_mb"])
+        return pd.DataFrame(columns=["rule", "jobs", "total_s", "mean_s", "max_s", "cpu_s", "max_rss_mb"])
     per_job = pd.DataFrame(rows)
     out = per_job.groupby("rule").agg(jobs=("s", "size"), total_s=("s", "sum"), mean_s=("s", "mean"),
-                                      max_s=("s", "max"), max_rss_mb=("max_rss", "max")).reset_index()
+                                      max_s=("s", "max"), cpu_s=("cpu", "sum"),
+                                      max_rss_mb=("max_rss", "max")).reset_index()
     return out.sort_values("total_s", ascending=False, ignore_index=True).round(2)

@@ -41,6 +41,7 @@ def test_stage_times_sums_jobs_per_rule(tmp_path):
     (tmp_path / "radiomics").mkdir()
     for case, s in (("A", 1.5), ("B", 2.5)):
         (tmp_path / "radiomics" / f"{case}.tsv").write_text(header + f"{s}\t0:00:01\t10.0\t20\t5\t6\t0\t0\t50\t1\n")
-    (tmp_path / "model.tsv").write_text(header + "7.25\t0:00:07\t300.0\t-\t-\t-\t-\t-\t-\t-\n")
+    (tmp_path / "model.tsv").write_text(header + "7.25\t0:00:07\t300.0\t-\t-\t-\t-\t-\t-\t6.5\n")
     table = stage_times(tmp_path)
-    assert table.values.tolist() == [["model", 1, 7.25, 7.25, 7.25, 300.0], ["radiomics", 2, 4.0, 2.0, 2.5, 10.0]]
+    assert table.values.tolist() == [["model", 1, 7.25, 7.25, 7.25, 6.5, 300.0],
+                                    ["radiomics", 2, 4.0, 2.0, 2.5, 2.0, 10.0]]
