@@ -45,3 +45,19 @@ def test_stage_times_sums_jobs_per_rule(tmp_path):
     table = stage_times(tmp_path)
     assert table.values.tolist() == [["model", 1, 7.25, 7.25, 7.25, 6.5, 300.0],
                                     ["radiomics", 2, 4.0, 2.0, 2.5, 2.0, 10.0]]
+
+
+def test_provenance_of_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from radiodeep.cli import app
+    from radiodeep.io import write_table
+
+    df = pd.DataFrame({"case_id": ["a"], "x": [1.0]})
+    write_table(df, tmp_path / "t.parquet", provenance="f00d")
+    write_table(df, tmp_path / "plain.csv")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["provenance-of", str(tmp_path / "t.parquet")])
+    assert ok.exit_code == 0 and ok.output.strip() == "radiodeep.provenance\tf00d"
+    missing = runner.invoke(app, ["provenance-of", str(tmp_path / "plain.csv")])
+    assert missing.exit_code == 2 and "records no provenance" in missing.output
