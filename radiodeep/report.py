@@ -31,13 +31,15 @@ def excluded_cases(qc_tables: Sequence[str | Path]) -> pd.DataFrame:
     """Cases whose ``status`` is not ``ok`` in any QC table, with the table's stage and the reason.
 
     Args:
-        qc_tables: QC CSVs with at least ``case_id`` and ``status`` (``reason`` and
-            ``patient_id`` where known); ``source`` is the file's stem's parent folder/stem.
+        qc_tables: QC CSVs with ``case_id`` and ``status`` (``reason`` and ``patient_id`` where
+            known; a table without ``status`` excludes nothing); ``source`` is ``<folder>/<stem>``.
     """
     frames = []
     for path in qc_tables:
         path = Path(path)
         qc = pd.read_csv(path, dtype={"case_id": str, "patient_id": str}, keep_default_na=False)
+        if "status" not in qc.columns:  # a stage that lists only the cases it processed
+            continue
         bad = qc[qc["status"].astype(str) != "ok"]
         frames.append(bad.reindex(columns=EXCLUDED_COLUMNS[1:], fill_value="").assign(source=f"{path.parent.name}/{path.stem}"))
     if not frames:

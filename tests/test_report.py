@@ -13,7 +13,8 @@ def test_excluded_cases_collects_every_qc_table(tmp_path):
     pd.DataFrame({"case_id": ["A", "B", "C"], "patient_id": ["pA", "pB", "pC"], "status": ["ok", "skipped", "ok"],
                   "reason": ["", "B/mask.nii.gz: empty mask", ""]}).to_csv(tmp_path / "features" / "qc.csv", index=False)
     pd.DataFrame({"case_id": ["C", "A"], "status": ["failed", "ok"]}).to_csv(tmp_path / "segmentation" / "qc.csv", index=False)
-    table = excluded_cases([tmp_path / "features" / "qc.csv", tmp_path / "segmentation" / "qc.csv"])
+    pd.DataFrame({"case_id": ["A"], "modality": ["PT"]}).to_csv(tmp_path / "ingest_qc.csv", index=False)
+    table = excluded_cases([tmp_path / "features" / "qc.csv", tmp_path / "segmentation" / "qc.csv", tmp_path / "ingest_qc.csv"])
     assert table.values.tolist() == [
         ["features/qc", "B", "pB", "skipped", "B/mask.nii.gz: empty mask"],
         ["segmentation/qc", "C", "", "failed", ""],
