@@ -29,6 +29,8 @@ demo: $(STAMP)
 	@echo "  evaluation:      results/evaluation/ (metrics.csv, roc.png|svg, oof_predictions.csv)"
 	@echo "  provenance:      results/provenance.json"
 	@cat results/evaluation/metrics.csv
+	@echo "Time per stage (results/benchmarks, summed over each rule's jobs):"
+	@$(BIN)/radiodeep stage-times results/benchmarks
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests

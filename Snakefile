@@ -27,3 +27,4 @@ rule all:
         "results/evaluation/roc.png",
         "results/provenance.json",
         "results/ingest/qc.csv",
+        expand("results/report/{table}.html", table=REPORT_TABLES),

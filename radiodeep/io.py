@@ -70,12 +70,16 @@ def read_json(path: str | Path) -> Any:
 def write_table(df, path: str | Path, **metadata: str) -> None:
     """Write a pandas DataFrame as CSV or Parquet (by extension), atomically.
 
-    Parquet files carry ``metadata`` (e.g. the provenance hash) in their schema metadata.
+    Parquet files carry ``metadata`` (e.g. ``provenance=<hash>``) in their schema metadata under
+    ``radiodeep.<key>``; other files get the same keys in a ``<file>.meta.json`` sidecar, written
+    before the table so that a table never exists without its sidecar.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
+    if metadata and not path.name.endswith(".parquet"):
+        write_json({f"radiodeep.{k}": str(v) for k, v in metadata.items()}, sidecar_path(path))
     with atomic_path(path) as tmp:
         if path.name.endswith(".parquet"):
             table = pa.Table.from_pandas(df, preserve_index=False)
@@ -84,6 +88,24 @@ def write_table(df, path: str | Path, **metadata: str) -> None:
             pq.write_table(table.replace_schema_metadata(meta), tmp)
         else:
             df.to_csv(tmp, index=False)
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """The ``<file>.meta.json`` that carries a non-Parquet table's metadata."""
+    path = Path(path)
+    return path.with_name(path.name + ".meta.json")
+
+
+def read_table_metadata(path: str | Path) -> dict[str, str]:
+    """The ``radiodeep.*`` metadata of a table: Parquet schema metadata, else its sidecar."""
+    path = Path(path)
+    if path.name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        return {k.decode(): v.decode() for k, v in meta.items() if k.startswith(b"radiodeep.")}
+    side = sidecar_path(path)
+    return read_json(side) if side.exists() else {}
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:

@@ -1,29 +1,55 @@
-"""Provenance: what produced a run (config, code, libraries, seeds, inputs)."""
+"""Provenance: what produced a run (config, code, libraries, seeds, device, inputs).
+
+``results/provenance.json`` is written before any table. Its ``provenance_sha256`` (a hash of
+the record without its creation time) is stored in every feature table and model output: in
+a Parquet file's schema metadata (``radiodeep.provenance``), beside any other file in a
+``<file>.meta.json`` sidecar (see :func:`radiodeep.io.write_table`). A table therefore names the
+exact configuration, code and inputs that produced it.
+
+Example:
+    >>> h = config_hash({"seed": 42, "model": {"folds": 5}})
+    >>> h == config_hash({"model": {"folds": 5}, "seed": 42})
+    True
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from radiodeep import __version__
-from radiodeep.io import sha256_file, write_json
+from radiodeep.io import read_json, sha256_file, write_json
 
-KEY_PACKAGES = ("pyradiomics-bhklab", "SimpleITK", "torch", "monai", "scikit-learn", "xgboost-cpu", "xgboost",
-                "pandas", "numpy", "scipy", "snakemake", "pydicom", "highdicom")
+KEY_PACKAGES = ("pyradiomics-bhklab", "SimpleITK", "torch", "monai", "scikit-learn", "xgboost-cpu",
+                "xgboost", "pandas", "numpy", "scipy", "pyarrow", "snakemake", "pydicom", "highdicom")
+# Fields that change from one identical run to the next; left out of the provenance hash.
+VOLATILE = ("created_utc", "host")
+METADATA_KEY = "radiodeep.provenance"
 
 
-def config_hash(config: dict) -> str:
+def canonical_hash(obj: Any) -> str:
+    """SHA-256 of ``obj`` as canonical JSON (sorted keys, so key order does not matter)."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def config_hash(config: Mapping) -> str:
     """SHA-256 of the config as canonical JSON (key order does not matter)."""
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+    return canonical_hash(dict(config))
 
 
 def package_versions() -> dict[str, str]:
+    """Installed versions of the libraries that decide the numbers (missing ones left out)."""
     out = {}
     for name in KEY_PACKAGES:
         try:
@@ -33,34 +59,112 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_commit(repo: str | Path) -> str:
+def git_commit(repo: str | Path) -> dict[str, Any]:
+    """HEAD commit of ``repo`` and whether its tracked files differ from it ("unknown" outside git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.strip()
     try:
-        return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
 
 
-def build_provenance(config: dict, manifest: pd.DataFrame, repo: str | Path) -> dict:
-    """Config and its hash, versions, git commit, seeds and a hash of every input image and mask."""
+def iter_seeds(config: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every config key named ``seed`` or ending in ``_seed``, at any depth, as (dotted key, value)."""
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from iter_seeds(value, f"{name}.")
+        elif key == "seed" or str(key).endswith("_seed"):
+            yield name, value
+
+
+def device_info() -> dict[str, Any]:
+    """The compute device: CPU always; CUDA name and torch settings when torch is installed."""
+    info: dict[str, Any] = {"platform": platform.platform(), "machine": platform.machine(),
+                            "cpu_count": os.cpu_count(), "device": "cpu"}
+    if find_spec("torch") is not None:
+        import torch
+
+        info["torch_threads"] = torch.get_num_threads()
+        info["cuda_available"] = torch.cuda.is_available()
+        if info["cuda_available"]:
+            info["device"] = "cuda"
+            info["cuda_device"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def input_hashes(manifest: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """SHA-256 of every case's image and mask (a DICOM folder hashes all of its files)."""
     inputs = {}
     for row in manifest.itertuples(index=False):
+        mask = getattr(row, "mask", "")
         inputs[row.case_id] = {
             "image_sha256": sha256_file(row.image),
-            "mask_sha256": sha256_file(row.mask) if getattr(row, "mask", "") else "",
+            "mask_sha256": sha256_file(mask) if isinstance(mask, str) and mask else "",
         }
-    return {
+    return inputs
+
+
+def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
+                     manifest_path: str | Path | None = None) -> dict:
+    """Config and its hash, versions, git commit, seeds, device and a hash of every input image and mask.
+
+    ``provenance_sha256`` hashes everything but the creation time and host, so two runs of the
+    same config, code, libraries and inputs share it.
+    """
+    record = {
         "radiodeep_version": __version__,
-        "git_commit": git_commit(repo),
-        "config": config,
+        "git": git_commit(repo),
+        "config": dict(config),
         "config_sha256": config_hash(config),
-        "seed": config.get("seed"),
+        "seeds": {**dict(iter_seeds(config)), "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "")},
         "python": platform.python_version(),
         "packages": package_versions(),
-        "inputs": inputs,
+        "device": device_info(),
+        "manifest_sha256": sha256_file(manifest_path) if manifest_path else "",
+        "inputs": input_hashes(manifest),
     }
+    record["provenance_sha256"] = canonical_hash(record)
+    record["created_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    record["host"] = platform.node()
+    return record
 
 
-def write_provenance(config: dict, manifest: pd.DataFrame, repo: str | Path, out: str | Path) -> dict:
-    prov = build_provenance(config, manifest, repo)
+def write_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path, out: str | Path,
+                     manifest_path: str | Path | None = None) -> dict:
+    """Build the provenance record and write it as JSON, atomically."""
+    prov = build_provenance(config, manifest, repo, manifest_path)
     write_json(prov, out)
     return prov
+
+
+def provenance_hash(path: str | Path) -> str:
+    """The ``provenance_sha256`` of a provenance.json, checked against its content."""
+    record = read_json(path)
+    stored = record.get("provenance_sha256", "")
+    body = {k: v for k, v in record.items() if k not in (*VOLATILE, "provenance_sha256")}
+    if canonical_hash(body) != stored:
+        from radiodeep.errors import RadiodeepError
+
+        raise RadiodeepError(f"{path}: provenance_sha256 does not match the record (file edited?)")
+    return stored
+
+
+def flatten(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, leaf value) pairs of nested dicts; lists are kept as JSON text."""
+    if isinstance(obj, Mapping) and obj:
+        for key in sorted(obj):
+            yield from flatten(obj[key], f"{prefix}{key}.")
+    else:
+        yield prefix.rstrip("."), json.dumps(obj) if isinstance(obj, list | Mapping) else obj
+
+
+def provenance_table(record: Mapping) -> pd.DataFrame:
+    """The provenance record as a two-column ``field, value`` table, most useful fields first."""
+    first = ["provenance_sha256", "created_utc", "radiodeep_version", "git.commit", "git.dirty",
+             "config_sha256", "manifest_sha256", "python"]
+    rows = dict(flatten(record))
+    order = [k for k in first if k in rows] + [k for k in rows if k not in first]
+    return pd.DataFrame({"field": order, "value": ["" if rows[k] is None else str(rows[k]) for k in order]})

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,8 @@ import SimpleITK as sitk
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "sts_pet"
+# The small study shared by the workflow, determinism, resume and report tests.
+SMALL_STUDY = {"n_cases": 12, "model": {"folds": 3, "repeats": 2}, "evaluate": {"n_bootstrap": 300}}
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +63,52 @@ def copy_demo_subset(dest: Path, n: int) -> Path:
         shutil.copytree(DEMO / cid, dest / cid)
     sub.to_csv(dest / "manifest.csv", index=False)
     return dest / "manifest.csv"
+
+
+def snakemake_command(*args: str) -> list[str]:
+    """The snakemake command line for this repository's Snakefile, with the test's Python."""
+    return [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *args]
+
+
+def snakemake_env() -> dict[str, str]:
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+                PYTHONPATH=f"{REPO}:{os.environ.get('PYTHONPATH', '')}")
+
+
+def snakemake(*args: str, cwd: Path = REPO, check: bool = True) -> subprocess.CompletedProcess:
+    """Run snakemake to completion; on failure (with ``check``) raise with the end of its output."""
+    proc = subprocess.run(snakemake_command(*args), cwd=cwd, env=snakemake_env(), capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def prepare_study(work: Path) -> list[str]:
+    """A fresh working directory with the small demo subset and its config; returns the run's arguments."""
+    import yaml
+
+    manifest = copy_demo_subset(work / "cohort", SMALL_STUDY["n_cases"])
+    cfg = {"manifest": str(manifest), **{k: v for k, v in SMALL_STUDY.items() if k != "n_cases"}}
+    (work / "study.yaml").write_text(yaml.safe_dump(cfg))
+    return study_args(work)
+
+
+@pytest.fixture(scope="session")
+def small_study(tmp_path_factory) -> Path:
+    """One uninterrupted run of the small study (12 demo cases, 3 folds x 2 repeats, 300 bootstraps)."""
+    work = tmp_path_factory.mktemp("small_study")
+    snakemake(*prepare_study(work))
+    return work
+
+
+@pytest.fixture(scope="session")
+def small_study_report(small_study) -> Path:
+    """``snakemake --report results/report.html`` of the small study."""
+    report = small_study / "results" / "report.html"
+    snakemake(*study_args(small_study), "--report", str(report))
+    return report
+
+
+def study_args(work: Path) -> list[str]:
+    """The arguments of a study already prepared in ``work``."""
+    return ["--directory", str(work), "--cores", "2", "--configfile", str(work / "study.yaml")]

@@ -14,10 +14,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from radiodeep.cli import stages  # noqa: E402,F401  (registers commands)
-
-from radiodeep.cli import dicom  # noqa: E402,F401,I001  isort: skip
 
 
 def main() -> None:
     app()
+
+
+# each module registers its commands on `app`
+from radiodeep.cli import dicom, report, stages  # noqa: E402,F401,I001

@@ -28,7 +28,8 @@ def build_radiomics_tables(
     """
     wide, qc = collect_case_records(records, manifest)
     write_table(wide, outputs["parquet"], provenance=provenance_hash)
-    write_table(wide, outputs["csv"])
+    link = {"provenance": provenance_hash} if provenance_hash else {}
+    write_table(wide, outputs["csv"], **link)
     write_table(long_table(wide, "radiomics"), outputs["long"], provenance=provenance_hash)
     feature_cols = [c for c in wide.columns if c not in KEYS]
     write_table(feature_dictionary(feature_cols, "radiomics", intensity_unit=INTENSITY_UNITS.get(modality, "")), outputs["dictionary"])

@@ -12,6 +12,7 @@ from radiodeep.io import write_table
 from radiodeep.model.cv import cross_validated_predictions
 from radiodeep.model.data import design_matrix
 from radiodeep.model.pipelines import build_pipeline
+from radiodeep.seeds import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,14 @@ def run_model(
     repeats: int = 5,
     inner_folds: int = 3,
     seed: int = 0,
+    provenance: str = "",
 ) -> pd.DataFrame:
     """Write out-of-fold predictions (feature_set, classifier, repeat, fold, case_id, patient_id,
-    label, score) for each feature set (name -> table path) and classifier."""
+    label, score) for each feature set (name -> table path) and classifier.
+
+    ``provenance`` (the run's provenance hash) goes into the predictions' ``.meta.json`` sidecar.
+    """
+    seed_everything(seed)
     frames = []
     for set_name, table_path in feature_tables.items():
         X, y, groups, ids = design_matrix(read_feature_table(table_path), outcome, folds)
@@ -48,5 +54,5 @@ def run_model(
     result = pd.concat(frames, ignore_index=True)
     cols = ["feature_set", "classifier", "repeat", "fold", "case_id", "patient_id", "label", "score"]
     result = result[cols]
-    write_table(result, out_oof)
+    write_table(result, out_oof, **({"provenance": provenance} if provenance else {}))
     return result

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, copy_demo_subset
+from tests.conftest import snakemake
 
 pytestmark = pytest.mark.slow
 
 
-def snakemake(*args: str, cwd: Path = REPO, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
-    return proc
-
-
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("work")
-    manifest = copy_demo_subset(work / "cohort", 12)
-    cfg = {"manifest": str(manifest), "model": {"folds": 3, "repeats": 2}, "evaluate": {"n_bootstrap": 300}}
-    (work / "study.yaml").write_text(yaml.safe_dump(cfg))
-    snakemake("--directory", str(work), "--cores", "2", "--configfile", str(work / "study.yaml"))
-    return work
+def small_run(small_study):
+    return small_study
 
 
 def test_small_cohort_outputs(small_run):
@@ -56,10 +37,8 @@ def test_small_cohort_outputs(small_run):
     assert len(prov["inputs"]) == 12 and len(prov["config_sha256"]) == 64
 
 
-def test_report_builds(small_run):
-    snakemake("--directory", str(small_run), "--cores", "1", "--configfile", str(small_run / "study.yaml"),
-              "--report", str(small_run / "results" / "report.html"))
-    html = (small_run / "results" / "report.html").read_text()
+def test_report_builds(small_study_report):
+    html = small_study_report.read_text()
     assert "metrics.csv" in html and "roc.png" in html
 
 

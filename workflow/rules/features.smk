@@ -1,6 +1,7 @@
 rule features:
     input:
-        expand("results/radiomics/{case}.json", case=CASES),
+        records=expand("results/radiomics/{case}.json", case=CASES),
+        provenance="results/provenance.json",
     output:
         parquet="results/features/radiomics.parquet",
         csv=report(
@@ -24,6 +25,5 @@ rule features:
         manifest=MANIFEST_PATH,
         label=config["label"],
         modality=config["modality"],
-        config_hash=CONFIG_HASH,
     script:
         "../scripts/features.py"

@@ -3,7 +3,8 @@ FEATURE_TABLES = {"handcrafted": "results/features/radiomics.parquet"}
 
 rule model:
     input:
-        [FEATURE_TABLES[name] for name in config["model"]["feature_sets"]],
+        tables=[FEATURE_TABLES[name] for name in config["model"]["feature_sets"]],
+        provenance="results/provenance.json",
     output:
         "results/evaluation/oof_predictions.csv",
     log:

@@ -1,6 +1,7 @@
 from radiodeep.logs import log_to
 from radiodeep.manifest import read_manifest
 from radiodeep.model.stage import run_model
+from radiodeep.provenance import provenance_hash
 
 with log_to(snakemake.log[0]):
     run_model(
@@ -12,4 +13,5 @@ with log_to(snakemake.log[0]):
         repeats=snakemake.params.repeats,
         inner_folds=snakemake.params.inner_folds,
         seed=snakemake.params.seed,
+        provenance=provenance_hash(snakemake.input.provenance),
     )

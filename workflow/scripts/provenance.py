@@ -5,7 +5,8 @@ from radiodeep.provenance import write_provenance
 with log_to(snakemake.log[0]):
     write_provenance(
         snakemake.params.config,
-        read_manifest(snakemake.params.manifest, snakemake.params.label),
+        read_manifest(snakemake.input.manifest, snakemake.params.label),
         snakemake.params.repo,
         snakemake.output[0],
+        manifest_path=snakemake.input.manifest,
     )
