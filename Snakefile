@@ -15,6 +15,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/radiomics.smk"
 include: "workflow/rules/features.smk"
+include: "workflow/rules/embed.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/report.smk"
 

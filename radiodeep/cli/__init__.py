@@ -18,7 +18,4 @@ app = typer.Typer(
 
 def main() -> None:
     app()
-
-
-# each module registers its commands on `app`
-from radiodeep.cli import dicom, report, stages  # noqa: E402,F401,I001
+from radiodeep.cli import dicom, embed, report, stages  # noqa: E402,F401,I001

@@ -1,0 +1,111 @@
+"""The embed stage: cohort -> per-case deep-feature records -> deep feature table and dictionary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from radiodeep.embed.backbones import build_backbone
+from radiodeep.embed.extract import CaseInput, embed_cases, write_records
+from radiodeep.errors import RadiodeepError
+from radiodeep.features.dictionary import feature_dictionary
+from radiodeep.features.tables import KEYS, collect_case_records
+from radiodeep.io import read_json, write_table
+from radiodeep.seeds import seed_everything
+
+log = logging.getLogger(__name__)
+
+
+def embed_settings(config: dict) -> dict:
+    """The ``embed`` section of a validated study config, checked before any job runs.
+
+    Adds ``fallback_spacing`` (``preprocess.spacing``, else 4 mm): the crop spacing when neither
+    ``embed.spacing`` nor the backbone fixes one.
+    """
+    settings = dict(config.get("embed") or {})
+    settings["fallback_spacing"] = (config.get("preprocess") or {}).get("spacing") or 4.0
+    if settings.get("backbone") == "resnet" and not settings.get("weights"):
+        raise RadiodeepError("embed.backbone is 'resnet' but embed.weights is not set: name a local weights file "
+                             "(radiodeep never downloads weights), or use backbone 'random' for random weights")
+    return settings
+
+
+def embed_network_files(settings: dict) -> dict[str, str]:
+    """The files the backbone reads: U-Net checkpoint and its JSON, ResNet weights, or none (random).
+
+    Example:
+        >>> embed_network_files({"backbone": "random"})
+        {}
+    """
+    if settings.get("backbone", "unet-encoder") == "unet-encoder":
+        ckpt = Path(settings.get("checkpoint") or "results/segmentation/model.pt")
+        return {"checkpoint": str(ckpt), "checkpoint_meta": str(ckpt.with_suffix(".json"))}
+    if settings["backbone"] == "resnet":
+        return {"weights": str(settings["weights"])}
+    return {}
+
+
+def run_embedding(
+    cases: Sequence[CaseInput],
+    settings: dict,
+    outputs: Sequence[str | Path],
+    *,
+    modality: str = "PET",
+    seed: int = 42,
+    on_error: str = "fail",
+    threads: int | None = None,
+) -> list[dict]:
+    """Embed ``cases`` with the backbone of ``settings`` (the config's ``embed`` section) and
+    write one JSON record per case to ``outputs`` (named ``<case_id>.json``)."""
+    import torch
+
+    seed_everything(seed)
+    if threads:
+        torch.set_num_threads(int(threads))
+    backbone = build_backbone(settings, modality, seed)
+    records = embed_cases(
+        cases, backbone, pooling=settings.get("pooling", "masked"), centre=settings.get("centre", "com"),
+        batch_size=int(settings.get("batch_size", 8)), device=settings.get("device", "cpu"), on_error=on_error,
+    )
+    write_records(records, outputs)
+    return records
+
+
+def deep_dictionary(columns: list[str], records: Sequence[dict]) -> pd.DataFrame:
+    """``feature_dictionary(columns, 'deep')`` plus backbone, layer, pooling and weights hash."""
+    table = feature_dictionary(columns, "deep")
+    ok = [r for r in records if r.get("status") == "ok"]
+    first = ok[0] if ok else {}
+    table["backbone"] = first.get("backbone", "")
+    table["layer"] = table["feature_class"]
+    table["pooling"] = first.get("pooling", "")
+    table["weights_sha256"] = first.get("weights_sha256", "")
+    table["crop"] = f"{first.get('crop_mm', '')} mm at {first.get('spacing', '')} mm, centre {first.get('centre', '')}"
+    return table
+
+
+def build_deep_tables(
+    records: Sequence[str | Path],
+    manifest: pd.DataFrame,
+    outputs: dict[str, str | Path],
+    provenance_hash: str = "",
+) -> pd.DataFrame:
+    """Write the wide deep-feature table (``parquet``, ``csv``) and its ``dictionary`` (csv).
+
+    Skipped cases are absent from the table (their reasons stay in the per-case records).
+    """
+    recs = [read_json(p) for p in records]
+    hashes = {r["weights_sha256"] for r in recs if r.get("status") == "ok"}
+    if len(hashes) > 1:
+        raise ValueError(f"per-case records come from different weights ({sorted(hashes)}); rerun the embed rule")
+    wide, _ = collect_case_records(records, manifest)
+    feature_cols = [c for c in wide.columns if c not in KEYS]
+    meta = {"provenance": provenance_hash, "weights_sha256": next(iter(hashes), "")}
+    write_table(wide, outputs["parquet"], **meta)
+    write_table(wide, outputs["csv"])
+    write_table(deep_dictionary(feature_cols, recs), outputs["dictionary"])
+    log.info("deep table: %d cases x %d features", len(wide), len(feature_cols))
+    return wide

@@ -1,0 +1,113 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import torch
+
+from radiodeep.embed import CaseInput, build_backbone, embed_cases, pool, run_embedding
+from radiodeep.errors import RadiodeepError
+from tests.conftest import DEMO, REPO
+from tests.embed.conftest import TINY_RESNET, blobs
+
+torch.set_num_threads(1)
+
+
+def _write(tmp_path, name, image, mask):
+    sitk.WriteImage(image, str(tmp_path / f"{name}_image.nii.gz"))
+    sitk.WriteImage(mask, str(tmp_path / f"{name}_mask.nii.gz"))
+    return CaseInput(name, tmp_path / f"{name}_image.nii.gz", tmp_path / f"{name}_mask.nii.gz")
+
+
+def _vectors(records):
+    return {r["case_id"]: np.array(list(r["features"].values())) for r in records}
+
+
+def _cos(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def test_masked_pooling_averages_inside_the_roi():
+    fmap = torch.arange(2 * 4 * 4 * 4, dtype=torch.float32).reshape(1, 2, 4, 4, 4)
+    roi = torch.zeros(1, 1, 8, 8, 8)
+    roi[..., :4, :, :] = 1  # first half along z -> first two z-planes of the 4^3 map
+    assert torch.allclose(pool(fmap, roi, "masked"), fmap[..., :2, :, :].mean(dim=(2, 3, 4)))
+    assert torch.allclose(pool(fmap, roi, "global"), fmap.mean(dim=(2, 3, 4)))
+    empty = pool(fmap, torch.zeros(1, 1, 8, 8, 8), "masked")  # no ROI at this level: global mean
+    assert torch.equal(empty, fmap.mean(dim=(2, 3, 4)))
+
+
+@pytest.mark.parametrize("backbone", ["unet-encoder", "random"])
+def test_translation_by_whole_voxels_leaves_the_embedding_unchanged(tmp_path, unet_checkpoint, backbone):
+    image, mask = blobs(2.0)
+    shift = (3, -2, 5)  # voxels along z, y, x: image and mask move together
+    moved = [sitk.GetImageFromArray(np.roll(sitk.GetArrayFromImage(im), shift, axis=(0, 1, 2))) for im in (image, mask)]
+    for m in moved:
+        m.CopyInformation(image)
+    cases = [_write(tmp_path, "a", image, mask), _write(tmp_path, "b", *moved)]
+    settings = {"backbone": backbone, "checkpoint": str(unet_checkpoint), "resnet": TINY_RESNET,
+                "crop_mm": 64, "spacing": 2.0, "levels": None}
+    vec = _vectors(embed_cases(cases, build_backbone(settings), pooling="masked"))
+    assert vec["a"].size > 0 and np.abs(vec["a"]).max() > 1e-3
+    np.testing.assert_allclose(vec["b"], vec["a"], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("backbone", ["unet-encoder", "random"])
+def test_other_spacing_same_physical_content_gives_a_close_embedding(tmp_path, unet_checkpoint, backbone):
+    cases = [_write(tmp_path, "fine", *blobs(2.0)), _write(tmp_path, "coarse", *blobs(3.0))]
+    settings = {"backbone": backbone, "checkpoint": str(unet_checkpoint), "resnet": TINY_RESNET, "crop_mm": 64}
+    bb = build_backbone(settings)  # 4 mm crop grid (the checkpoint's; preprocess's for random)
+    vec = _vectors(embed_cases(cases, bb))
+    assert _cos(vec["fine"], vec["coarse"]) >= 0.95
+    # and the check has teeth: a shifted lesion (content moved 8 mm relative to the ROI) is further away
+    image, _ = blobs(2.0, shift_mm=(8.0, 8.0, 0.0))
+    other = _write(tmp_path, "moved", image, blobs(2.0)[1])
+    far = _vectors(embed_cases([other], bb))["moved"]
+    assert _cos(vec["fine"], far) < _cos(vec["fine"], vec["coarse"])
+
+
+def test_missing_weights_fail_before_any_case_is_read(tmp_path, monkeypatch):
+    import radiodeep.embed.extract as extract
+
+    monkeypatch.setattr(extract, "read_image", lambda *a, **k: pytest.fail("a case was read"))
+    missing = tmp_path / "weights" / "fmcib.torch"
+    with pytest.raises(RadiodeepError, match=str(missing)):
+        run_embedding([CaseInput("c", "i.nii.gz", "m.nii.gz")], {"backbone": "resnet", "preset": "fmcib",
+                      "weights": str(missing)}, [tmp_path / "c.json"], modality="CT")
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_bad_case_is_skipped_without_touching_the_others(tmp_path):
+    good = _write(tmp_path, "good", *blobs(4.0))
+    image, mask = blobs(4.0)
+    empty = sitk.Image(mask.GetSize(), sitk.sitkUInt8)
+    empty.CopyInformation(mask)
+    bad = _write(tmp_path, "bad", image, empty)
+    bb = build_backbone({"backbone": "random", "resnet": TINY_RESNET, "crop_mm": 48})
+    recs = {r["case_id"]: r for r in embed_cases([bad, good], bb, on_error="skip")}
+    assert recs["bad"]["status"] == "skipped" and "case bad, file " in recs["bad"]["reason"] and "label 1 is absent" in recs["bad"]["reason"]
+    alone = _vectors(embed_cases([good], bb))["good"]
+    np.testing.assert_allclose(_vectors([recs["good"]])["good"], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_same_case_in_two_processes_gives_bitwise_identical_vectors(tmp_path):
+    case = DEMO / "STS_003"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs, outs = [], [tmp_path / "a.json", tmp_path / "b.json"]
+    for out in outs:  # two independent processes, run side by side
+        cmd = [sys.executable, "-c", "from radiodeep.cli import main; main()", "embed", str(case / "PET_image.nii.gz"),
+               str(case / "PET_mask.nii.gz"), "-o", str(out), "--backbone", "random", "--depth", "10",
+               "--widen-factor", "0.25", "--level", "layer3", "--level", "layer4", "--crop-mm", "64",
+               "--spacing", "2", "--case-id", "STS_003", "--threads", "1"]
+        procs.append(subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    outs = [json.loads(out.read_text()) for out in outs]
+    a, b = (np.array(list(o["features"].values()), dtype=np.float64) for o in outs)
+    assert a.shape == (64 + 128,) and np.all(np.isfinite(a)) and a.std() > 0
+    assert a.tobytes() == b.tobytes()
+    assert outs[0]["weights_sha256"] == "random-seed-42" and outs[0]["crop_shape"] == [32, 32, 32]

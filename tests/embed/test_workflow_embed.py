@@ -1,0 +1,42 @@
+"""The embed rules under Snakemake on 3 demo cases (a tiny U-Net stands in for the trained one)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from radiodeep.io import sha256_file
+from tests.conftest import copy_demo_subset
+from tests.workflow.test_workflow import snakemake
+
+pytestmark = pytest.mark.slow
+
+
+def test_embed_rules_on_three_cases(tmp_path, unet_checkpoint):
+    manifest = copy_demo_subset(tmp_path / "cohort", 3)
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump({"manifest": str(manifest), "embed": {"levels": ["enc2", "enc3"]}}))
+    args = ("--directory", str(tmp_path), "--configfile", str(tmp_path / "study.yaml"))
+    target = ("--", "results/features/deep.parquet")
+
+    # before the U-Net exists: random needs none; resnet with a missing weights file stops before any job
+    snakemake(*args, "-n", "--config", "embed={'backbone': 'random'}", *target)
+    proc = snakemake(*args, "-n", "--config", "embed={'backbone': 'resnet', 'weights': 'w/fmcib.torch'}", *target, check=False)
+    assert proc.returncode != 0 and "w/fmcib.torch" in proc.stdout + proc.stderr
+    proc = snakemake(*args, "-n", *target, check=False)
+    assert proc.returncode != 0 and "results/segmentation/model.pt" in proc.stdout + proc.stderr
+
+    seg = tmp_path / "results" / "segmentation"
+    seg.mkdir(parents=True)
+    for suffix in (".pt", ".json"):
+        (seg / f"model{suffix}").write_bytes(unet_checkpoint.with_suffix(suffix).read_bytes())
+    snakemake(*args, "--cores", "2", *target)
+    wide = pd.read_csv(tmp_path / "results" / "features" / "deep.csv")
+    assert wide.shape == (3, 3 + 8 + 16) and list(wide.columns[:4]) == ["case_id", "patient_id", "roi", "deep-unet_enc2_f0000"]
+    assert not wide.isna().any().any()
+    parquet = pd.read_parquet(tmp_path / "results" / "features" / "deep.parquet")
+    assert (parquet.iloc[:, 3:].to_numpy() == wide.iloc[:, 3:].to_numpy()).all()
+    dictionary = pd.read_csv(tmp_path / "results" / "features" / "deep_dictionary.csv")
+    assert list(dictionary["column"]) == list(wide.columns[3:])
+    assert set(dictionary["weights_sha256"]) == {sha256_file(seg / "model.pt")}
+    assert set(dictionary["layer"]) == {"enc2", "enc3"} and set(dictionary["pooling"]) == {"masked"}
