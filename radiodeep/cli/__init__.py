@@ -15,7 +15,9 @@ app = typer.Typer(
 )
 
 
-
 def main() -> None:
     app()
+
+
+# each module registers its commands on `app`
 from radiodeep.cli import dicom, embed, report, stages  # noqa: E402,F401,I001
