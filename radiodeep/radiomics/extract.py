@@ -105,8 +105,14 @@ def split_by_image_type(params: dict) -> list[dict]:
     return parts
 
 
+def _native(image_path: str | Path) -> sitk.Image:
+    """The image in its stored pixel type: pyradiomics resamples in that type (an int16 CT stays
+    integer), so the default mode must not cast it to float first."""
+    return sitk.ReadImage(str(image_path))
+
+
 def _extract_part(image_path, mask_path, params, label, mode):
-    return execute(read_image(image_path), read_label_map(mask_path), params, label, mode)
+    return execute(_native(image_path), read_label_map(mask_path), params, label, mode)
 
 
 def extract_case(
@@ -138,7 +144,7 @@ def extract_case(
     features, diagnostics = {}, {}
     try:
         if len(parts) == 1:
-            features, diagnostics = execute(image, mask, params, label, mode)
+            features, diagnostics = execute(_native(image_path) if mode == "pyradiomics" else image, mask, params, label, mode)
         else:
             from concurrent.futures import ProcessPoolExecutor
 

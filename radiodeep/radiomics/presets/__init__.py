@@ -44,3 +44,9 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> dict
 def preset_hash(params: dict) -> str:
     """Short SHA-256 of a parameter dictionary (key order does not matter)."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def pyradiomics_sections(params: dict) -> dict:
+    """The parameters pyradiomics reads (``imageType``, ``featureClass``, ``setting``,
+    ``voxelSetting``), without radiodeep's ``ibsi`` section."""
+    return {k: v for k, v in params.items() if k != "ibsi"}
