@@ -15,8 +15,10 @@ app = typer.Typer(
 )
 
 from radiodeep.cli import stages  # noqa: E402,F401  (registers commands)
-from radiodeep.cli import ibsi  # noqa: E402,F401
 
 
 def main() -> None:
     app()
+
+
+from radiodeep.cli import ibsi  # noqa: E402,F401  (registers ibsi-check)

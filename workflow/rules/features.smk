@@ -25,5 +25,6 @@ rule features:
         label=config["label"],
         modality=config["modality"],
         config_hash=CONFIG_HASH,
+        mode=config["radiomics"]["mode"],
     script:
         "../scripts/features.py"

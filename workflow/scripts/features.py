@@ -9,4 +9,5 @@ with log_to(snakemake.log[0]):
         dict(snakemake.output.items()),
         snakemake.params.modality,
         snakemake.params.config_hash,
+        mode=snakemake.params.mode,
     )
