@@ -162,7 +162,7 @@ def extract_case(
 def roi_labels(mask_path: str | Path, labels, case_id: str | None = None) -> list[int]:
     """The ROI labels to extract: ``'all'`` (every non-zero label in the mask), or a list of ints."""
     if labels == "all":
-        arr = sitk.GetArrayViewFromImage(read_label_map(mask_path, case_id))
+        arr = sitk.GetArrayFromImage(read_label_map(mask_path, case_id))  # a copy: a view of a temporary dangles
         found = [int(v) for v in np.unique(arr) if v != 0]
         if not found:
             raise CaseError(case_id, mask_path, "mask is empty (no voxel > 0)")

@@ -45,11 +45,19 @@ _PCA_AXES = ("MajorAxisLength", "MinorAxisLength", "LeastAxisLength")
 
 
 def ibsi_settings(params: dict) -> dict:
-    """The preset's ``ibsi`` section with defaults filled in."""
-    unknown = set(params.get("ibsi") or {}) - set(IBSI_DEFAULTS)
+    """The preset's ``ibsi`` section with defaults filled in.
+
+    Without an explicit ``range``, pyradiomics' absolute ``resegmentRange`` setting is used.
+    """
+    section = params.get("ibsi") or {}
+    unknown = set(section) - set(IBSI_DEFAULTS)
     if unknown:
         raise ValueError(f"unknown ibsi settings {sorted(unknown)}; known: {sorted(IBSI_DEFAULTS)}")
-    return {**IBSI_DEFAULTS, **(params.get("ibsi") or {})}
+    settings = {**IBSI_DEFAULTS, **section}
+    setting = params.get("setting") or {}
+    if "range" not in section and setting.get("resegmentMode", "absolute") == "absolute" and setting.get("resegmentRange"):
+        settings["range"] = list(setting["resegmentRange"])
+    return settings
 
 
 def centred_grid(image: sitk.Image, spacing) -> tuple[list[int], list[float], list[float]]:

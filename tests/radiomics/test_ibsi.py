@@ -68,6 +68,8 @@ def test_bins_from_lower_bound_and_corrections():
     assert binned.tolist() == [3, 5, 40, 56]  # floor((x + 1000) / 25) + 1
     assert imageoperations.binImage(values, binWidth=25)[0].tolist() == [1, 3, 38, 54]  # pyradiomics: from the ROI minimum's bin
     assert ibsi.bin_origin(load_preset("IBSI_C")) == -1000 and ibsi.bin_origin(load_preset("IBSI_B")) is None
+    assert ibsi.ibsi_settings(load_preset("CT"))["range"] == [-1000, 3000]  # falls back on resegmentRange
+    assert ibsi.ibsi_settings(load_preset("IBSI_D"))["range"] is None  # sigma mode: no absolute range
     fixed = ibsi.correct_features({"original_firstorder_Kurtosis": 2.5, "original_shape_MajorAxisLength": 10.0,
                                    "original_shape_Elongation": 0.5, "original_firstorder_Mean": 1.0}, 5)
     assert fixed == {"original_firstorder_Kurtosis": -0.5, "original_shape_MajorAxisLength": pytest.approx(10 * np.sqrt(5 / 4)),
