@@ -6,6 +6,7 @@ and separates features from ``diagnostics_*`` entries.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from pathlib import Path
@@ -87,22 +88,64 @@ def execute(image: sitk.Image, mask: sitk.Image, params: dict, label: int = 1, m
     return features, diagnostics
 
 
-def split_by_image_type(params: dict) -> list[dict]:
+def split_by_image_type(params: dict, pieces: int = 1) -> list[dict]:
     """One parameter set per image type (and LoG sigma), shape only in the first: pieces of one
-    case's extraction that can run in parallel and whose features together equal the whole."""
+    case's extraction that can run in parallel and whose features together equal the whole.
+
+    The wavelet image type (level 1: 7 detail sub-bands, then the approximation LLL) is further cut
+    into ``pieces`` parts (key ``wavelet_subset``: the indices of the sub-bands a part computes):
+    the approximation alone, as its many grey levels make it the slowest, and the details spread
+    over the other parts.
+    """
     image_types = params.get("imageType") or {"Original": {}}
     parts = []
     for name, args in image_types.items():
         sigmas = (args or {}).get("sigma") if name.lower() == "log" else None
         for sigma in sigmas or [None]:
             part_args = dict(args or {}, sigma=[sigma]) if sigma is not None else dict(args or {})
-            parts.append({**params, "imageType": {name: part_args}})
+            part = {**params, "imageType": {name: part_args}}
+            if name.lower() == "wavelet" and pieces > 1 and int((args or {}).get("level", 1)) == 1:
+                subsets = [(7,)] + [tuple(range(k, 7, pieces - 1)) for k in range(pieces - 1)]
+                parts += [{**part, "wavelet_subset": sub} for sub in subsets]
+            else:
+                parts.append(part)
     for i, part in enumerate(parts):
         classes = dict(part.get("featureClass") or {})
         if i > 0:
             classes = {k: v for k, v in classes.items() if k not in ("shape", "shape2D")}
         part["featureClass"] = classes
     return parts
+
+
+@contextlib.contextmanager
+def _wavelet_subset(subset: tuple[int, ...] | None):
+    """Within the block, pyradiomics' wavelet generator yields only the sub-bands at these indices."""
+    if subset is None:
+        yield
+        return
+    from radiomics import imageoperations
+
+    original = imageoperations.getWaveletImage
+
+    def subset_of(*args, **kwargs):
+        for i, item in enumerate(original(*args, **kwargs)):
+            if i in subset:
+                yield item
+
+    imageoperations.getWaveletImage = subset_of
+    try:
+        yield
+    finally:
+        imageoperations.getWaveletImage = original
+
+
+def _cost(part: dict) -> float:
+    """Rough cost of a part, in original-image units (the wavelet approximation costs ~5)."""
+    (name, _), = part["imageType"].items()
+    if name.lower() != "wavelet":
+        return 1.0
+    subset = part.get("wavelet_subset", tuple(range(8)))
+    return 5.0 * (7 in subset) + 0.5 * len([i for i in subset if i != 7])
 
 
 def _native(image_path: str | Path) -> sitk.Image:
@@ -112,7 +155,11 @@ def _native(image_path: str | Path) -> sitk.Image:
 
 
 def _extract_part(image_path, mask_path, params, label, mode):
-    return execute(_native(image_path), read_label_map(mask_path), params, label, mode)
+    params = dict(params)
+    subset = params.pop("wavelet_subset", None)
+    image = _native(image_path) if mode == "pyradiomics" else read_image(image_path)
+    with _wavelet_subset(subset):
+        return execute(image, read_label_map(mask_path), params, label, mode)
 
 
 def extract_case(
@@ -140,7 +187,7 @@ def extract_case(
     image = read_image(image_path, case_id)
     mask = read_label_map(mask_path, case_id)
     _check_inputs(image, mask, label, case_id, image_path, mask_path)
-    parts = split_by_image_type(params) if workers > 1 else [params]
+    parts = split_by_image_type(params, workers) if workers > 1 else [params]
     features, diagnostics = {}, {}
     try:
         if len(parts) == 1:
@@ -148,9 +195,11 @@ def extract_case(
         else:
             from concurrent.futures import ProcessPoolExecutor
 
+            # largest first (a wavelet part holds 8 filtered images per level), so no worker idles at the end
+            order = sorted(range(len(parts)), key=lambda i: -_cost(parts[i]))
             with ProcessPoolExecutor(min(workers, len(parts))) as pool:
-                futures = [pool.submit(_extract_part, str(image_path), str(mask_path), p, label, mode) for p in parts]
-                for fut in futures:
+                futures = {i: pool.submit(_extract_part, str(image_path), str(mask_path), parts[i], label, mode) for i in order}
+                for fut in (futures[i] for i in range(len(parts))):
                     f, d = fut.result()
                     features.update(f)
                     diagnostics = diagnostics or d

@@ -28,9 +28,11 @@ def test_params_from_config_selects_filters_and_2d():
     params = params_from_config({"preset": None, "settings": {"force2D": True}, "image_types": FILTERS}, "CT")
     assert params["imageType"] == FILTERS and params["setting"]["force2D"] is True
     assert params["setting"]["binWidth"] == 25  # the CT preset's
-    parts = split_by_image_type(params)
+    parts = split_by_image_type(params, pieces=2)
     assert [list(p["imageType"].items()) for p in parts] == [[("Original", {})], [("LoG", {"sigma": [1.0]})],
-                                                             [("LoG", {"sigma": [2.0]})], [("Wavelet", {})]]
+                                                             [("LoG", {"sigma": [2.0]})], [("Wavelet", {})], [("Wavelet", {})]]
+    assert [p.get("wavelet_subset") for p in parts] == [None, None, None, (7,), (0, 1, 2, 3, 4, 5, 6)]
+    assert [p.get("wavelet_subset") for p in split_by_image_type(params, pieces=3)][3:] == [(7,), (0, 2, 4, 6), (1, 3, 5)]
     assert "shape" in parts[0]["featureClass"] and all("shape" not in p["featureClass"] for p in parts[1:])
 
 
