@@ -89,10 +89,29 @@ def _filter_of(image_type: str) -> str:
     return image_type
 
 
+def ibsi_codes(mode: str = "pyradiomics") -> dict[str, str]:
+    """``{"<featureClass>_<feature>": IBSI code}`` from the IBSI mapping (featuresDict_IBSIv7 of the
+    pyradiomics IBSI benchmark, names checked against pyradiomics, with the codes it lacked added
+    from the IBSI manual). Kurtosis gets its code (IPH6, excess kurtosis) only in ``ibsi`` mode.
+
+    Example:
+        >>> ibsi_codes()["glcm_JointAverage"], "firstorder_Kurtosis" in ibsi_codes()
+        ('60VM', False)
+    """
+    from importlib import resources
+
+    table = pd.read_csv(resources.files("radiodeep.features").joinpath("ibsi_codes.csv"))
+    table = table[(table["mode"] == "any") | (table["mode"] == mode)]
+    return {f"{c}_{f}": code for c, f, code in zip(table["feature_class"], table["feature"], table["ibsi_code"], strict=True)}
+
+
 def feature_dictionary(columns: list[str], source: str, ibsi_codes: dict[str, str] | None = None,
                        intensity_unit: str = "") -> pd.DataFrame:
     """One row per feature column: column, source, image_type, feature_class, feature, family,
-    filter, ibsi_code, unit, description."""
+    filter, ibsi_code, unit, description.
+
+    ``ibsi_code`` is given for original-image features only: IBSI 1 defines no filtered images.
+    """
     rows = []
     for col in columns:
         image_type, feature_class, feature = split_feature_name(col)
@@ -109,7 +128,8 @@ def feature_dictionary(columns: list[str], source: str, ibsi_codes: dict[str, st
         rows.append({
             "column": col, "source": source, "image_type": image_type, "feature_class": feature_class,
             "feature": feature, "family": family, "filter": _filter_of(image_type),
-            "ibsi_code": (ibsi_codes or {}).get(f"{feature_class}_{feature}", ""), "unit": unit,
+            "ibsi_code": (ibsi_codes or {}).get(f"{feature_class}_{feature}", "") if image_type == "original" else "",
+            "unit": unit,
             "description": description,
         })
     return pd.DataFrame(rows)

@@ -46,7 +46,7 @@ def normalise_intensity(
             raise CaseError(case_id, None, "MR z-score inside the ROI needs a mask")
         region = sitk.GetArrayViewFromImage(mask) > 0
     elif mr_reference == "body":
-        region = sitk.GetArrayViewFromImage(body_mask(image)) > 0
+        region = sitk.GetArrayFromImage(body_mask(image)) > 0  # a view of a temporary would dangle
     else:
         raise ValueError(f"mr_reference must be 'body' or 'roi', not {mr_reference!r}")
     arr = sitk.GetArrayFromImage(image)

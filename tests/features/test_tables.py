@@ -56,3 +56,44 @@ def test_cohort_tables_from_two_demo_cases_and_one_skipped(demo_dir, tmp_path):
 
     assert pq.read_schema(out["parquet"]).metadata[b"radiodeep.provenance"] == b"abc"
     assert len(pd.read_csv(out["dictionary"])) == 107
+
+
+def test_cohort_with_skip_multilabel_rois_ibsi_codes_and_provenance(tmp_path):
+    """on_error=skip: a case whose mask is on another grid is skipped, the cohort completes, QC
+    says why; a two-label case gives one row per ROI; provenance and IBSI codes are filled in."""
+    import numpy as np
+    import SimpleITK as sitk
+
+    from radiodeep.io import sha256_file
+    from tests.conftest import make_volume
+
+    rng = np.random.default_rng(5)
+    arr = rng.normal(50, 10, (12, 16, 16)).astype(np.float32)
+    mask = np.zeros(arr.shape, np.uint8)
+    mask[3:8, 3:8, 3:8] = 1
+    mask[3:9, 9:14, 9:14] = 2
+    img = make_volume(tmp_path / "a" / "img.nii.gz", arr)
+    msk = make_volume(tmp_path / "a" / "msk.nii.gz", mask, dtype=sitk.sitkUInt8)
+    shifted = make_volume(tmp_path / "b" / "msk.nii.gz", mask, origin=(0.0, 0.0, 5.0), dtype=sitk.sitkUInt8)
+    params = load_preset("CT", {"binWidth": 5})
+    recs = [tmp_path / "A.json", tmp_path / "B.json"]
+    run_case(img, msk, recs[0], params, "A", on_error="skip", labels="all", mode="ibsi")
+    run_case(img, shifted, recs[1], params, "B", on_error="skip", labels="all", mode="ibsi")
+    manifest = pd.DataFrame({"case_id": ["A", "B"], "patient_id": ["p1", "p2"]})
+    out = {k: tmp_path / f"out_{k}.csv" for k in ("csv", "dictionary", "qc")}
+    out.update(parquet=tmp_path / "w.parquet", long=tmp_path / "l.parquet")
+    wide = build_radiomics_tables(recs, manifest, out, "CT", provenance_hash="h", mode="ibsi")
+    assert wide[["case_id", "roi"]].values.tolist() == [["A", "1"], ["A", "2"]]
+    assert wide["original_shape_VoxelVolume"].tolist() == [125.0, 150.0]
+    qc = pd.read_csv(out["qc"], dtype=str).set_index("case_id")
+    assert qc.at["B", "status"] == "skipped" and "mask grid differs from image grid" in qc.at["B", "reason"]
+    assert qc.loc["A", "image_sha256"].tolist() == [sha256_file(img)] * 2 and qc.loc["A", "mode"].tolist() == ["ibsi"] * 2
+    long = pd.read_parquet(out["long"])
+    assert set(long["roi"]) == {"1", "2"} and len(long) == 2 * (len(wide.columns) - 3)
+    d = pd.read_csv(out["dictionary"]).set_index("column")
+    assert d.at["original_glcm_JointAverage", "ibsi_code"] == "60VM" and d.at["original_firstorder_Kurtosis", "ibsi_code"] == "IPH6"
+    assert d.at["original_shape_MeshVolume", "unit"] == "mm^3" and d.at["original_firstorder_Mean", "unit"] == "HU"
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(out["parquet"]).metadata
+    assert meta[b"radiodeep.radiomics_mode"] == b"ibsi" and meta[b"radiodeep.pyradiomics_version"].startswith(b"v3")

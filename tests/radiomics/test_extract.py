@@ -7,16 +7,23 @@ from radiomics.featureextractor import RadiomicsFeatureExtractor
 
 from radiodeep.errors import CaseError
 from radiodeep.radiomics import extract_case, load_preset, run_case
-from radiodeep.radiomics.presets import available_presets
+from radiodeep.radiomics.ibsi import ibsi_settings
+from radiodeep.radiomics.presets import available_presets, pyradiomics_sections
 from tests.conftest import make_volume
 
 
 def test_presets_load_and_are_valid_pyradiomics_parameters():
-    assert {"CT", "MR", "PET"} <= set(available_presets())
+    assert {"CT", "MR", "PET", "IBSI_phantom", "IBSI_A", "IBSI_B", "IBSI_C", "IBSI_D", "IBSI_E"} <= set(available_presets())
     for name in available_presets():
         params = load_preset(name)
-        extractor = RadiomicsFeatureExtractor(params)  # pyradiomics validates the schema
+        extractor = RadiomicsFeatureExtractor(pyradiomics_sections(params))  # pyradiomics validates the schema
         assert extractor.settings["label"] == 1
+        if name.startswith("IBSI_"):
+            ibsi_settings(params)  # only known keys
+            assert "Compactness1" in params["featureClass"]["shape"]
+    assert load_preset("IBSI_B")["setting"]["force2D"] is True and not load_preset("IBSI_C")["setting"].get("force2D")
+    assert load_preset("IBSI_C")["ibsi"] == {"spacing": [2, 2, 2], "interpolator": "linear", "round_intensities": True, "mask_threshold": 0.5, "range": [-1000, 400]}
+    assert load_preset("IBSI_E")["ibsi"]["interpolator"] == "bspline" and load_preset("IBSI_E")["ibsi"]["outlier_sd"] == 3
     assert load_preset("PET", {"binWidth": 0.5})["setting"]["binWidth"] == 0.5
     with pytest.raises(ValueError, match="unknown radiomics preset"):
         load_preset("XR")

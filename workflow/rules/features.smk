@@ -25,5 +25,6 @@ rule features:
         manifest=MANIFEST_PATH,
         label=config["label"],
         modality=config["modality"],
+        mode=config["radiomics"]["mode"],
     script:
         "../scripts/features.py"

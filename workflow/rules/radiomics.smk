@@ -1,3 +1,6 @@
+from radiodeep.radiomics.presets import params_from_config
+
+
 rule radiomics:
     input:
         image="results/preprocess/{case}/image.nii.gz",
@@ -10,11 +13,14 @@ rule radiomics:
         "results/benchmarks/radiomics/{case}.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: config["radiomics"]["workers"]
     resources:
         mem_mb=2000,
         runtime=20,
     params:
-        pyradiomics=RADIOMICS_PARAMS,
+        pyradiomics=params_from_config(config["radiomics"], config["modality"]),
         on_error=config["on_error"],
+        mode=config["radiomics"]["mode"],
+        labels=config["radiomics"]["labels"],
     script:
         "../scripts/radiomics.py"

@@ -10,4 +10,5 @@ with log_to(snakemake.log[0]):
         dict(snakemake.output.items()),
         snakemake.params.modality,
         provenance_hash(snakemake.input.provenance),
+        mode=snakemake.params.mode,
     )

@@ -9,4 +9,7 @@ with log_to(snakemake.log[0]):
         snakemake.params.pyradiomics,
         case_id=snakemake.wildcards.case,
         on_error=snakemake.params.on_error,
+        mode=snakemake.params.mode,
+        labels=snakemake.params.labels,
+        workers=snakemake.threads,
     )

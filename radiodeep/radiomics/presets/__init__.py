@@ -44,3 +44,24 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> dict
 def preset_hash(params: dict) -> str:
     """Short SHA-256 of a parameter dictionary (key order does not matter)."""
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def pyradiomics_sections(params: dict) -> dict:
+    """The parameters pyradiomics reads (``imageType``, ``featureClass``, ``setting``,
+    ``voxelSetting``), without radiodeep's ``ibsi`` section."""
+    return {k: v for k, v in params.items() if k != "ibsi"}
+
+
+def params_from_config(radiomics: dict, modality: str) -> dict:
+    """pyradiomics parameters from the workflow config's ``radiomics`` section: the preset (or the
+    modality's), its ``settings`` overrides and, if given, ``image_types`` replacing ``imageType``
+    (e.g. ``{"Original": {}, "LoG": {"sigma": [1.0, 3.0]}, "Wavelet": {}}``).
+
+    Example:
+        >>> params_from_config({"preset": None, "settings": {"force2D": True}, "image_types": None}, "CT")["setting"]["force2D"]
+        True
+    """
+    overrides = dict(radiomics.get("settings") or {})
+    if radiomics.get("image_types"):
+        overrides["imageType"] = radiomics["image_types"]
+    return load_preset(radiomics.get("preset") or modality, overrides)
