@@ -50,7 +50,7 @@ def browser(small_study_report):
         options.add_argument(flag)
     # an explicit chromedriver: selenium never tries to download one
     driver = webdriver.Chrome(service=Service(chromedriver), options=options)
-    driver.implicitly_wait(10)
+    driver.implicitly_wait(30)  # generous: CI machines can be loaded
     driver.get(small_study_report.as_uri())
     yield driver
     driver.quit()
@@ -97,23 +97,37 @@ def test_roc_image_loads(browser, small_study_report, tmp_path):
         shutil.copy(shot, README_SCREENSHOT)
 
 
-def iframe_table(browser) -> pd.DataFrame:
-    """The table (id radiodeep-table) of the HTML item shown in the content iframe."""
+def iframe_table(browser, first_column: str, timeout: float = 60.0) -> pd.DataFrame:
+    """The table (id radiodeep-table) of the HTML item shown in the content iframe.
+
+    Waits until the iframe shows a table whose first header is ``first_column``: the report
+    swaps iframes asynchronously, and a loaded machine can take seconds to render one.
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
-    try:
-        head = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#radiodeep-table thead th")]
-        rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
-                for tr in browser.find_elements(By.CSS_SELECTOR, "#radiodeep-table tbody tr")]
-    finally:
+    deadline = time.monotonic() + timeout
+    while True:
         browser.switch_to.default_content()
-    return pd.DataFrame(rows, columns=head)
+        try:
+            browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+            head = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#radiodeep-table thead th")]
+            rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                    for tr in browser.find_elements(By.CSS_SELECTOR, "#radiodeep-table tbody tr")]
+            if head and head[0] == first_column and rows:
+                return pd.DataFrame(rows, columns=head)
+        except (NoSuchElementException, StaleElementReferenceException):
+            pass
+        finally:
+            browser.switch_to.default_content()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no table starting with column {first_column!r} rendered within {timeout} s")
+        time.sleep(0.5)
 
 
 def test_metrics_table_rendered(browser, small_study_report):
     show_result(browser, "Evaluation", "metrics.html")
-    shown = iframe_table(browser)
+    shown = iframe_table(browser, "feature_set")
     metrics = pd.read_csv(small_study_report.parent / "evaluation" / "metrics.csv")
     assert list(shown.columns) == list(metrics.columns)
     assert shown[["feature_set", "classifier"]].values.tolist() == [["handcrafted", "elasticnet"]]
@@ -125,7 +139,7 @@ def test_metrics_table_rendered(browser, small_study_report):
 
 def test_provenance_rendered(browser, small_study_report):
     show_result(browser, "Provenance", "provenance.html")
-    shown = iframe_table(browser).set_index("field")["value"]
+    shown = iframe_table(browser, "field").set_index("field")["value"]
     prov = pd.read_json(small_study_report.parent / "provenance.json", typ="series")
     assert shown["provenance_sha256"] == prov["provenance_sha256"]
     assert shown["config.seed"] == "42" and shown["config.model.folds"] == "3"
