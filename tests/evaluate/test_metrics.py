@@ -37,7 +37,7 @@ def test_run_evaluate_writes_metrics_and_roc(tmp_path):
         y = np.arange(40) % 2
         rows.append(pd.DataFrame({"feature_set": "handcrafted", "classifier": "elasticnet", "repeat": rep, "fold": 0,
                                   "case_id": [f"c{i}" for i in range(40)], "patient_id": [f"c{i}" for i in range(40)],
-                                  "label": y, "score": y * 0.5 + rng.random(40), "threshold": 0.5}))
+                                  "label": y, "score": (y * 0.5 + rng.random(40)) / 1.5, "threshold": 0.5}))
     oof = pd.concat(rows)
     oof.to_csv(tmp_path / "oof.csv", index=False)
     m = run_evaluate(tmp_path / "oof.csv", tmp_path, n_boot=300)

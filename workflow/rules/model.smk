@@ -94,7 +94,7 @@ rule evaluate:
         mem_mb=2000,
         runtime=20,
     params:
-        outdir="results/evaluation",
+        outdir=lambda wildcards, output: os.path.dirname(output.metrics),
         n_bootstrap=config["evaluate"]["n_bootstrap"],
         seed=config["seed"],
     script:

@@ -1,3 +1,5 @@
+import os
+
 from radiodeep.logs import log_to
 from radiodeep.manifest import read_manifest
 from radiodeep.model.stage import ModelSettings, run_model
@@ -6,8 +8,8 @@ with log_to(snakemake.log[0]):
     run_model(
         snakemake.params.tables,
         read_manifest(snakemake.params.manifest, snakemake.params.label, check_files=False),
-        "results/evaluation",
-        "results/models",
+        os.path.dirname(snakemake.output.oof),
+        os.path.dirname(snakemake.output.models[0]),
         ModelSettings.from_config(snakemake.params.settings, n_jobs=snakemake.threads),
         stability=snakemake.input.stability[0] if snakemake.input.stability else None,
         seed=snakemake.params.seed,
