@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 def _eb_shrink(z: np.ndarray, gamma_hat: np.ndarray, delta_hat: np.ndarray, tol: float = 1e-4, max_iter: int = 100):
     """Empirical-Bayes gamma*, delta2* for one site; z is (n_b, p) standardised data."""
+    if gamma_hat.size < 2:  # priors need several features
+        return gamma_hat, delta_hat
     gamma_bar, tau2 = gamma_hat.mean(), gamma_hat.var(ddof=1)
     m, s2 = delta_hat.mean(), delta_hat.var(ddof=1)
     if not np.isfinite(tau2) or tau2 <= 0 or not np.isfinite(s2) or s2 <= 0:

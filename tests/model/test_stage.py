@@ -7,7 +7,7 @@ import pytest
 
 from radiodeep.errors import RadiodeepError
 from radiodeep.evaluate.stage import run_evaluate
-from radiodeep.model.stage import ModelSettings, model_feature_sets, predict_table
+from radiodeep.model.stage import ModelSettings, model_feature_sets, predict_table, run_model
 
 
 def synthetic_sources(n=60, seed=0, n_hc=30, n_deep=20):
@@ -91,3 +91,20 @@ def test_bad_inputs_give_clear_errors(tmp_path):
         model_feature_sets({"handcrafted": sources["handcrafted"]}, outcome, ModelSettings(feature_sets=["early_fusion"]), tmp_path, tmp_path / "m")
     with pytest.raises(RadiodeepError, match="split has value"):
         model_feature_sets(sources, outcome.assign(split="validation"), settings, tmp_path, tmp_path / "m")
+
+
+def test_stability_table_and_combat_through_the_workflow_entry(tmp_path, caplog):
+    sources, outcome = synthetic_sources(n=48, seed=2)
+    (tmp_path / "radiomics.parquet").parent.mkdir(exist_ok=True)
+    sources["handcrafted"].to_parquet(tmp_path / "radiomics.parquet")
+    pd.DataFrame({"feature": ["original_firstorder_f0", "original_firstorder_f1"], "icc": [0.5, 0.9]}).to_csv(tmp_path / "stability.csv", index=False)
+    manifest = outcome.assign(site=np.where(outcome["label"] == 1, "A", "B"), age=np.arange(48.0))
+    settings = ModelSettings(feature_sets=["handcrafted", "clinical"], clinical_columns=["age"], folds=3, repeats=1,
+                             permutations=0, n_select=5, combat=True)
+    run_model({"handcrafted": tmp_path / "radiomics.parquet"}, manifest, tmp_path, tmp_path / "models", settings,
+              stability=tmp_path / "stability.csv")
+    bundle = joblib.load(tmp_path / "models" / "handcrafted-elasticnet.joblib")
+    assert "original_firstorder_f0" not in bundle["features"] and "original_firstorder_f1" in bundle["features"]
+    assert bundle["features"][-1] == "site" and "ComBat" in repr(bundle["model"])
+    assert "confounded" in caplog.text  # every positive at site A
+    assert joblib.load(tmp_path / "models" / "clinical-elasticnet.joblib")["features"] == ["age", "site"]
