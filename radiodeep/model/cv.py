@@ -2,19 +2,26 @@
 
 The outer folds never see their test patients during fitting: imputation, filtering, scaling,
 selection and tuning are steps of the pipeline handed to ``GridSearchCV`` on the training part.
+The decision threshold of each fold (Youden's J) is chosen on inner out-of-fold predictions of
+that fold's training part.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import warnings
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, cross_val_predict
+
+from radiodeep.evaluate.metrics import youden_threshold
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +35,45 @@ def outer_splits(y: np.ndarray, groups: np.ndarray, n_splits: int, n_repeats: in
 
 
 def fit_tuned(pipeline, grid: dict, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, inner_splits: int, seed: int):
-    """Fit ``pipeline`` with ``grid`` tuned by AUC in an inner patient-grouped CV; return the refit best."""
-    if not grid:
-        return clone(pipeline).fit(X, y)
-    n_inner = max(2, min(inner_splits, int(np.bincount(y).min())))
-    search = GridSearchCV(
-        clone(pipeline), grid, scoring="roc_auc",
-        cv=StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed), refit=True, n_jobs=1,
-    )
+    """Fit ``pipeline`` with ``grid`` tuned by AUC in an inner patient-grouped CV; return the refit best.
+
+    Without a grid the estimator is fitted as is (receiving ``groups`` if its ``fit`` takes them,
+    as late fusion's inner out-of-fold step does).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", message="k=.*is greater than n_features")
+        if not grid:
+            kwargs = {"groups": groups} if "groups" in inspect.signature(pipeline.fit).parameters else {}
+            return clone(pipeline).fit(X, y, **kwargs)
+        n_inner = max(2, min(inner_splits, int(np.bincount(y).min())))
+        search = GridSearchCV(
+            clone(pipeline), grid, scoring="roc_auc",
+            cv=StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed), refit=True, n_jobs=1,
+        )
         search.fit(X, y, groups=groups)
-    return search.best_estimator_
+        return search.best_estimator_
+
+
+def fit_and_score(make_model, X, y, groups, train, test, inner_splits, seed, threshold: bool = True) -> tuple[np.ndarray, float]:
+    """Fit on ``train`` (tuned inside it), return test-fold scores and the training-chosen threshold
+    (NaN when ``threshold`` is False)."""
+    pipeline, grid = make_model()
+    model = fit_tuned(pipeline, grid, X.iloc[train], y[train], groups[train], inner_splits, seed)
+    cut = training_threshold(model, X.iloc[train], y[train], groups[train], inner_splits, seed) if threshold else np.nan
+    return model.predict_proba(X.iloc[test])[:, 1], cut
+
+
+def training_threshold(model, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, inner_splits: int, seed: int) -> float:
+    """Youden's J threshold of the tuned model's inner out-of-fold probabilities on its training data
+    (in-sample probabilities would be overconfident and push the threshold up)."""
+    n_inner = max(2, min(inner_splits, int(np.bincount(y).min())))
+    cv = StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", message="k=.*is greater than n_features")
+        prob = cross_val_predict(clone(model), X, y, groups=groups, cv=cv, method="predict_proba")[:, 1]
+    return youden_threshold(y, prob)
 
 
 def cross_validated_predictions(
@@ -52,20 +86,53 @@ def cross_validated_predictions(
     n_repeats: int = 5,
     inner_splits: int = 3,
     seed: int = 0,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
-    """Out-of-fold probabilities for every case in every repeat.
+    """Out-of-fold probabilities for every case in every repeat (folds run in ``n_jobs`` processes).
 
     Returns:
-        DataFrame with repeat, fold, case_id, patient_id, label, score.
+        DataFrame with repeat, fold, case_id, patient_id, label, score, threshold (Youden's J
+        threshold chosen on that fold's training predictions).
     """
+    splits = list(outer_splits(y, groups, n_splits, n_repeats, seed))
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(fit_and_score)(make_model, X, y, groups, train, test, inner_splits, seed + 1000 * repeat + fold)
+        for repeat, fold, train, test in splits
+    )
     rows = []
-    for repeat, fold, train, test in outer_splits(y, groups, n_splits, n_repeats, seed):
-        pipeline, grid = make_model()
-        model = fit_tuned(pipeline, grid, X.iloc[train], y[train], groups[train], inner_splits, seed + 1000 * repeat + fold)
-        score = model.predict_proba(X.iloc[test])[:, 1]
+    for (repeat, fold, _train, test), (score, threshold) in zip(splits, results, strict=False):
         rows.append(pd.DataFrame({
             "repeat": repeat, "fold": fold, "case_id": case_ids.iloc[test].to_numpy(),
-            "patient_id": groups[test], "label": y[test], "score": score,
+            "patient_id": groups[test], "label": y[test], "score": score, "threshold": threshold,
         }))
-        log.info("repeat %d fold %d: trained on %d, scored %d", repeat, fold, len(train), len(test))
+    log.info("%d repeat(s) x %d folds on %d cases done", n_repeats, n_splits, len(y))
     return pd.concat(rows, ignore_index=True)
+
+
+def permute_labels(y: np.ndarray, groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Shuffle outcomes between patients (a patient's cases move together when they share a label)."""
+    patients, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+    per_patient = y[first]
+    if not np.array_equal(per_patient[inverse], y):  # labels differ within a patient: shuffle cases
+        return rng.permutation(y)
+    return rng.permutation(per_patient)[inverse]
+
+
+def permutation_null(X, y, groups, case_ids, make_model, n_permutations: int, n_splits: int = 5,
+                     inner_splits: int = 3, seed: int = 0, n_jobs: int = 1) -> np.ndarray:
+    """Null AUCs: labels shuffled between patients, the whole nested CV (one repeat, tuning
+    included, no threshold step) refitted for each permutation; all folds of all permutations
+    run as one batch of ``n_jobs`` processes."""
+    rng = np.random.default_rng(seed + 7919)
+    labels = [permute_labels(y, groups, rng) for _ in range(n_permutations)]
+    tasks = [(i, fold, train, test) for i, y_perm in enumerate(labels)
+             for _, fold, train, test in outer_splits(y_perm, groups, n_splits, 1, seed + 1 + i)]
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(fit_and_score)(make_model, X, labels[i], groups, train, test, inner_splits, seed + 1 + i + fold, False)
+        for i, fold, train, test in tasks
+    )
+    scores = [np.full(len(y), np.nan) for _ in labels]
+    for (i, _, _, test), (score, _) in zip(tasks, results, strict=False):
+        scores[i][test] = score
+    log.info("%d permutation(s) of the nested CV done", n_permutations)
+    return np.asarray([roc_auc_score(y_perm, s) for y_perm, s in zip(labels, scores, strict=False)])

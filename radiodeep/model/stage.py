@@ -1,20 +1,64 @@
-"""The model stage: cross-validated out-of-fold predictions for every feature set and classifier."""
+"""The model stage: nested cross-validated out-of-fold predictions, permutation null, external
+test predictions and final models for every feature set x classifier.
+
+Feature sets: ``handcrafted``, ``deep`` and ``clinical`` (one source each), ``early_fusion`` and
+``late_fusion`` (over ``fusion_sources``, default handcrafted + deep).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from radiodeep.io import write_table
-from radiodeep.model.cv import cross_validated_predictions
-from radiodeep.model.data import design_matrix
+from radiodeep.errors import RadiodeepError
+from radiodeep.io import atomic_path, write_table
+from radiodeep.model.combat import site_outcome_confounding
+from radiodeep.model.cv import (
+    cross_validated_predictions,
+    fit_tuned,
+    permutation_null,
+    training_threshold,
+)
+from radiodeep.model.data import KEYS, design_matrix
+from radiodeep.model.filters import StabilityFilter
 from radiodeep.model.pipelines import build_pipeline
 from radiodeep.seeds import seed_everything
 
 log = logging.getLogger(__name__)
+SINGLE_SETS = ("handcrafted", "deep", "clinical")
+FUSION_SETS = {"early_fusion": "early", "late_fusion": "late"}
+OOF_COLUMNS = ["feature_set", "classifier", "repeat", "fold", "case_id", "patient_id", "label", "score", "threshold"]
+
+
+@dataclasses.dataclass
+class ModelSettings:
+    """The ``model:`` section of the config (see workflow/schemas/config.schema.yaml)."""
+
+    feature_sets: Sequence[str] = ("handcrafted",)
+    classifiers: Sequence[str] = ("elasticnet",)
+    fusion_sources: Sequence[str] = ("handcrafted", "deep")
+    clinical_columns: Sequence[str] = ()
+    folds: int = 5
+    repeats: int = 3
+    inner_folds: int = 3
+    permutations: int = 20
+    selection: str = "mrmr"
+    n_select: int = 20
+    correlation_threshold: float = 0.95
+    icc_threshold: float = 0.75
+    combat: bool = False
+    n_jobs: int = 1
+
+    @classmethod
+    def from_config(cls, section: Mapping, n_jobs: int = 1) -> ModelSettings:
+        """Settings from the config's ``model:`` section (the stability path is passed separately)."""
+        return cls(**{k: v for k, v in section.items() if k != "stability"}, n_jobs=n_jobs)
 
 
 def read_feature_table(path: str | Path) -> pd.DataFrame:
@@ -25,34 +69,155 @@ def read_feature_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def run_model(
-    feature_tables: Mapping[str, str | Path],
-    outcome: pd.DataFrame,
-    out_oof: str | Path,
-    classifiers: Sequence[str] = ("elasticnet",),
-    folds: int = 5,
-    repeats: int = 5,
-    inner_folds: int = 3,
-    seed: int = 0,
-    provenance: str = "",
-) -> pd.DataFrame:
-    """Write out-of-fold predictions (feature_set, classifier, repeat, fold, case_id, patient_id,
-    label, score) for each feature set (name -> table path) and classifier.
+def read_icc(path: str | Path | None) -> dict[str, float] | None:
+    """feature -> ICC from a stability table (columns feature, icc); None when there is none."""
+    if path is None or not Path(path).exists():
+        return None
+    table = pd.read_csv(path)
+    if not {"feature", "icc"} <= set(table.columns):
+        raise RadiodeepError(f"{path}: stability table needs columns 'feature' and 'icc', has {list(table.columns)}")
+    return dict(zip(table["feature"].astype(str), table["icc"].astype(float), strict=False))
 
-    ``provenance`` (the run's provenance hash) goes into the predictions' ``.meta.json`` sidecar.
-    """
+
+def stable_columns(X: pd.DataFrame, icc: Mapping[str, float], threshold: float) -> list[str]:
+    """Columns whose ICC reaches ``threshold`` (columns without an ICC are kept). The filter
+    depends on feature names only, never on the cohort's values, so it can precede the folds."""
+    kept = list(StabilityFilter(icc, threshold).fit(X.head(2)).get_feature_names_out())
+    log.info("stability filter (ICC >= %.2f): %d of %d feature(s) kept", threshold, len(kept), X.shape[1])
+    return kept
+
+
+def join_sources(sources: Mapping[str, pd.DataFrame], names: Sequence[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Inner-join source tables on case_id; return the table and each source's feature columns."""
+    missing = [n for n in names if n not in sources]
+    if missing:
+        raise RadiodeepError(f"feature source(s) {missing} not available (have {sorted(sources)})")
+    joined, columns = None, {}
+    for name in names:
+        table = sources[name]
+        columns[name] = [c for c in table.columns if c not in KEYS]
+        if joined is None:
+            joined = table.drop(columns=[c for c in ("roi",) if c in table.columns])
+            continue
+        clash = set(columns[name]) & set(joined.columns)
+        if clash:
+            raise RadiodeepError(f"source {name} repeats column(s) of another source: {sorted(clash)[:10]}")
+        before = len(joined)
+        joined = joined.merge(table[["case_id", *columns[name]]], on="case_id", how="inner", validate="one_to_one")
+        if len(joined) < before:
+            log.warning("%d case(s) have no %s features and are left out of this feature set", before - len(joined), name)
+    return joined, columns
+
+
+def set_sources(feature_set: str, settings: ModelSettings) -> tuple[list[str], str]:
+    """(sources, fusion kind) of a feature set."""
+    if feature_set in SINGLE_SETS:
+        return [feature_set], "none"
+    if feature_set in FUSION_SETS:
+        return list(settings.fusion_sources), FUSION_SETS[feature_set]
+    raise RadiodeepError(f"unknown feature set {feature_set!r}; available: {SINGLE_SETS + tuple(FUSION_SETS)}")
+
+
+def _split_ids(outcome: pd.DataFrame) -> tuple[set[str] | None, set[str]]:
+    if "split" not in outcome or outcome["split"].isna().all():
+        return None, set()
+    split = outcome["split"].astype(str).str.lower()
+    bad = sorted(set(split[outcome["split"].notna()]) - {"train", "test"})
+    if bad:
+        raise RadiodeepError(f"manifest column split has value(s) {bad}; use train or test")
+    return set(outcome.loc[split == "train", "case_id"]), set(outcome.loc[split == "test", "case_id"])
+
+
+def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFrame, settings: ModelSettings,
+                       outdir: str | Path, models_dir: str | Path, icc: Mapping[str, float] | None = None,
+                       seed: int = 0, provenance: str = "") -> pd.DataFrame:
+    """Run every feature set x classifier; write oof_predictions.csv, permutation_null.csv and
+    test_predictions.csv to ``outdir`` and ``<set>-<classifier>.joblib`` to ``models_dir``."""
+    import joblib
+
     seed_everything(seed)
-    frames = []
-    for set_name, table_path in feature_tables.items():
-        X, y, groups, ids = design_matrix(read_feature_table(table_path), outcome, folds)
-        for clf in classifiers:
-            log.info("feature set %s (%d cases, %d features), classifier %s", set_name, len(y), X.shape[1], clf)
-            oof = cross_validated_predictions(
-                X, y, groups, ids, lambda clf=clf: build_pipeline(clf, seed), folds, repeats, inner_folds, seed
-            )
-            frames.append(oof.assign(feature_set=set_name, classifier=clf))
-    result = pd.concat(frames, ignore_index=True)
-    cols = ["feature_set", "classifier", "repeat", "fold", "case_id", "patient_id", "label", "score"]
-    result = result[cols]
-    write_table(result, out_oof, **({"provenance": provenance} if provenance else {}))
+    link = {"provenance": provenance} if provenance else {}
+    outdir, models_dir = Path(outdir), Path(models_dir)
+    train_ids, test_ids = _split_ids(outcome)
+    if train_ids is not None:
+        log.info("manifest split: %d train, %d test case(s); CV on train, test scored once", len(train_ids), len(test_ids))
+    site = outcome.set_index("case_id")["site"].astype(str) if settings.combat else None
+    if settings.combat and "site" not in outcome:
+        raise RadiodeepError("model.combat is on but the manifest has no 'site' column")
+    oofs, nulls, tests = [], [], []
+    for feature_set in settings.feature_sets:
+        names, fusion = set_sources(feature_set, settings)
+        table, columns = join_sources(sources, names)
+        train = table if train_ids is None else table[table["case_id"].isin(train_ids)]
+        X, y, groups, ids = design_matrix(train, outcome, settings.folds)
+        if icc is not None:
+            X = X[stable_columns(X, icc, settings.icc_threshold)]
+        source_cols = {n: [c for c in cols if c in X.columns] for n, cols in columns.items()}
+        if settings.combat:
+            X["site"] = site.loc[ids].to_numpy()
+            site_outcome_confounding(X["site"].to_numpy(), y)
+        for clf in settings.classifiers:
+            log.info("%s (%d cases, %d features) / %s", feature_set, len(y), X.shape[1], clf)
+            make_model = functools.partial(
+                build_pipeline, clf, seed, sources=source_cols, fusion=fusion, selection=settings.selection,
+                n_select=settings.n_select, correlation_threshold=settings.correlation_threshold,
+                combat=settings.combat, inner_folds=settings.inner_folds, pandas_output=False)
+            args = (X, y, groups, ids, make_model)
+            oof = cross_validated_predictions(*args, n_splits=settings.folds, n_repeats=settings.repeats,
+                                              inner_splits=settings.inner_folds, seed=seed, n_jobs=settings.n_jobs)
+            oofs.append(oof.assign(feature_set=feature_set, classifier=clf))
+            null = permutation_null(*args, n_permutations=settings.permutations, n_splits=settings.folds,
+                                    inner_splits=settings.inner_folds, seed=seed, n_jobs=settings.n_jobs)
+            nulls.append(pd.DataFrame({"feature_set": feature_set, "classifier": clf,
+                                       "permutation": np.arange(len(null)), "auc": null}))
+            model, threshold = final_model(functools.partial(make_model, pandas_output=True), X, y, groups, settings.inner_folds, seed)
+            bundle = {"model": model, "features": list(X.columns), "threshold": threshold, "feature_set": feature_set,
+                      "classifier": clf, "sources": source_cols, "n_train": len(y), "provenance": provenance}
+            with atomic_path(models_dir / f"{feature_set}-{clf}.joblib") as tmp:
+                joblib.dump(bundle, tmp)
+            if test_ids:
+                test_rows = table[table["case_id"].isin(test_ids)]
+                if settings.combat:
+                    test_rows = test_rows.assign(site=site.loc[test_rows["case_id"]].to_numpy())
+                pred = predict_table(bundle, test_rows).merge(outcome[["case_id", "label"]], on="case_id")
+                tests.append(pred.dropna(subset=["label"]).assign(feature_set=feature_set, classifier=clf))
+    result = pd.concat(oofs, ignore_index=True)[OOF_COLUMNS]
+    write_table(result, outdir / "oof_predictions.csv", **link)
+    write_table(pd.concat(nulls, ignore_index=True), outdir / "permutation_null.csv", **link)
+    test_cols = ["feature_set", "classifier", "case_id", "patient_id", "label", "score", "threshold"]
+    write_table(pd.concat(tests, ignore_index=True)[test_cols] if tests else pd.DataFrame(columns=test_cols),
+                outdir / "test_predictions.csv", **link)
     return result
+
+
+def final_model(make_model, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, inner_folds: int, seed: int):
+    """Refit on all training data (tuned by the inner CV); threshold as in ``training_threshold``."""
+    pipeline, grid = make_model()
+    model = fit_tuned(pipeline, grid, X, y, groups, inner_folds, seed)
+    return model, training_threshold(model, X, y, groups, inner_folds, seed)
+
+
+def predict_table(bundle: Mapping, table: pd.DataFrame) -> pd.DataFrame:
+    """Apply a saved model to a feature table; a clear error lists the columns it lacks."""
+    missing = [c for c in bundle["features"] if c not in table.columns]
+    if missing:
+        raise RadiodeepError(f"the table lacks {len(missing)} of the model's {len(bundle['features'])} feature columns "
+                             f"(first: {missing[:10]}); extract features with the model's settings")
+    score = bundle["model"].predict_proba(table[bundle["features"]])[:, 1]
+    out = table[[c for c in ("case_id", "patient_id") if c in table.columns]].reset_index(drop=True)
+    return out.assign(score=score, threshold=bundle["threshold"], predicted=(score >= bundle["threshold"]).astype(int))
+
+
+def run_model(feature_tables: Mapping[str, str | Path], manifest: pd.DataFrame, outdir: str | Path,
+              models_dir: str | Path, settings: ModelSettings, stability: str | Path | None = None,
+              seed: int = 0, provenance: str = "") -> pd.DataFrame:
+    """Workflow entry: read the source tables (name -> path), take clinical columns from the
+    manifest, and run ``model_feature_sets``; ``provenance`` (the run's provenance hash) is
+    recorded in the outputs' metadata and in each saved model."""
+    sources = {name: read_feature_table(path) for name, path in feature_tables.items()}
+    if settings.clinical_columns:
+        absent = [c for c in settings.clinical_columns if c not in manifest.columns]
+        if absent:
+            raise RadiodeepError(f"model.clinical_columns {absent} are not manifest columns")
+        sources["clinical"] = manifest[["case_id", "patient_id", *settings.clinical_columns]]
+    return model_feature_sets(sources, manifest, settings, outdir, models_dir, read_icc(stability), seed, provenance)

@@ -37,13 +37,15 @@ def test_run_evaluate_writes_metrics_and_roc(tmp_path):
         y = np.arange(40) % 2
         rows.append(pd.DataFrame({"feature_set": "handcrafted", "classifier": "elasticnet", "repeat": rep, "fold": 0,
                                   "case_id": [f"c{i}" for i in range(40)], "patient_id": [f"c{i}" for i in range(40)],
-                                  "label": y, "score": y * 0.5 + rng.random(40)}))
+                                  "label": y, "score": (y * 0.5 + rng.random(40)) / 1.5, "threshold": 0.5}))
     oof = pd.concat(rows)
     oof.to_csv(tmp_path / "oof.csv", index=False)
-    m = run_evaluate(tmp_path / "oof.csv", tmp_path / "metrics.csv", tmp_path / "roc.png", tmp_path / "roc.svg", n_boot=300)
+    m = run_evaluate(tmp_path / "oof.csv", tmp_path, n_boot=300)
     assert list(m.columns[:7]) == ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high", "n", "n_pos"]
     assert m.at[0, "n"] == 40 and m.at[0, "n_pos"] == 20
     expected = roc_auc_score(oof.groupby("case_id").label.first(), oof.groupby("case_id").score.mean())
     assert m.at[0, "auc"] == pytest.approx(expected)
     assert (tmp_path / "roc.png").stat().st_size > 10_000 and (tmp_path / "roc.svg").read_text().startswith("<?xml")
     assert summarise_predictions(oof)["n_repeats"] == 2
+    assert m.at[0, "n_permutations"] == 0 and np.isnan(m.at[0, "perm_p"]) and np.isnan(m.at[0, "test_auc"])
+    assert len(pd.read_csv(tmp_path / "delong.csv")) == 0  # no fused model, nothing to compare

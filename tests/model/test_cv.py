@@ -31,12 +31,12 @@ def test_splits_never_share_a_patient():
 def test_random_features_give_chance_auc_and_signal_is_found():
     feats, outcome = _cohort(n_features=300, seed=3)
     X, y, groups, ids = design_matrix(feats, outcome, 5)
-    oof = cross_validated_predictions(X, y, groups, ids, lambda: build_pipeline("elasticnet", 0), 5, 2, 3, seed=0)
+    oof = cross_validated_predictions(X, y, groups, ids, lambda: build_pipeline("elasticnet", 0, pandas_output=False), 5, 1, 3, seed=0)
     s = summarise_predictions(oof, n_boot=500)
     assert s["auc_ci_low"] < 0.5 < s["auc_ci_high"]
     feats, outcome = _cohort(n_features=50, signal=3.0, seed=4)
     X, y, groups, ids = design_matrix(feats, outcome, 5)
-    oof = cross_validated_predictions(X, y, groups, ids, lambda: build_pipeline("elasticnet", 0), 5, 1, 3, seed=0)
+    oof = cross_validated_predictions(X, y, groups, ids, lambda: build_pipeline("elasticnet", 0, pandas_output=False), 5, 1, 3, seed=0)
     assert summarise_predictions(oof, n_boot=200)["auc"] > 0.9
     assert len(oof) == len(y) and set(oof["case_id"]) == set(ids)
 

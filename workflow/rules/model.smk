@@ -1,30 +1,50 @@
-FEATURE_TABLES = {"handcrafted": "results/features/radiomics.parquet"}
+FEATURE_TABLES = {
+    "handcrafted": "results/features/radiomics.parquet",
+    "deep": "results/features/deep.parquet",
+}
+FUSION_SETS = ("early_fusion", "late_fusion")
+MODEL_SOURCES = [
+    name
+    for name in FEATURE_TABLES
+    if name in config["model"]["feature_sets"]
+    or (
+        name in config["model"]["fusion_sources"]
+        and set(FUSION_SETS) & set(config["model"]["feature_sets"])
+    )
+]
+STABILITY = config["model"]["stability"]
+EVALUATION_FIGURES = ("roc", "calibration", "decision_curve")
 
 
 rule model:
     input:
-        tables=[FEATURE_TABLES[name] for name in config["model"]["feature_sets"]],
+        tables=[FEATURE_TABLES[name] for name in MODEL_SOURCES],
+        stability=[STABILITY] if os.path.exists(STABILITY) else [],
         provenance="results/provenance.json",
     output:
-        "results/evaluation/oof_predictions.csv",
+        oof="results/evaluation/oof_predictions.csv",
+        null="results/evaluation/permutation_null.csv",
+        test="results/evaluation/test_predictions.csv",
+        models=expand(
+            "results/models/{feature_set}-{classifier}.joblib",
+            feature_set=config["model"]["feature_sets"],
+            classifier=config["model"]["classifiers"],
+        ),
     log:
         "results/logs/model.log",
     benchmark:
         "results/benchmarks/model.tsv"
     conda:
         "../envs/radiodeep.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
     params:
-        tables={name: FEATURE_TABLES[name] for name in config["model"]["feature_sets"]},
+        tables={name: FEATURE_TABLES[name] for name in MODEL_SOURCES},
         manifest=MANIFEST_PATH,
         label=config["label"],
-        classifiers=config["model"]["classifiers"],
-        folds=config["model"]["folds"],
-        repeats=config["model"]["repeats"],
-        inner_folds=config["model"]["inner_folds"],
+        settings=config["model"],
         seed=config["seed"],
     script:
         "../scripts/model.py"
@@ -32,7 +52,9 @@ rule model:
 
 rule evaluate:
     input:
-        "results/evaluation/oof_predictions.csv",
+        oof="results/evaluation/oof_predictions.csv",
+        null="results/evaluation/permutation_null.csv",
+        test="results/evaluation/test_predictions.csv",
     output:
         metrics=report(
             "results/evaluation/metrics.csv",
@@ -44,7 +66,25 @@ rule evaluate:
             caption="../report/roc.rst",
             category="Evaluation",
         ),
-        svg="results/evaluation/roc.svg",
+        delong=report(
+            "results/evaluation/delong.csv",
+            caption="../report/delong.rst",
+            category="Evaluation",
+        ),
+        calibration=report(
+            "results/evaluation/calibration.png",
+            caption="../report/calibration.rst",
+            category="Evaluation",
+        ),
+        decision=report(
+            "results/evaluation/decision_curve.png",
+            caption="../report/decision_curve.rst",
+            category="Evaluation",
+        ),
+        other=[
+            "results/evaluation/decision_curve.csv",
+            *[f"results/evaluation/{fig}.svg" for fig in EVALUATION_FIGURES],
+        ],
     log:
         "results/logs/evaluate.log",
     benchmark:
@@ -55,6 +95,7 @@ rule evaluate:
         mem_mb=2000,
         runtime=20,
     params:
+        outdir=lambda wildcards, output: os.path.dirname(output.metrics),
         n_bootstrap=config["evaluate"]["n_bootstrap"],
         seed=config["seed"],
     script:

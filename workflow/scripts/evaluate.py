@@ -3,10 +3,10 @@ from radiodeep.logs import log_to
 
 with log_to(snakemake.log[0]):
     run_evaluate(
-        snakemake.input[0],
-        snakemake.output.metrics,
-        snakemake.output.png,
-        snakemake.output.svg,
+        snakemake.input.oof,
+        snakemake.params.outdir,
+        snakemake.input.null,
+        snakemake.input.test,
         n_boot=snakemake.params.n_bootstrap,
         seed=snakemake.params.seed,
     )

@@ -1,0 +1,110 @@
+"""Feature sets, fusion, permutation control, external test split and saved models on synthetic tables."""
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from radiodeep.errors import RadiodeepError
+from radiodeep.evaluate.stage import run_evaluate
+from radiodeep.model.stage import ModelSettings, model_feature_sets, predict_table, run_model
+
+
+def synthetic_sources(n=60, seed=0, n_hc=30, n_deep=20):
+    """Two sources, each carrying part of the outcome signal (fusion should beat either)."""
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % 2)
+    ids = [f"c{i:03d}" for i in range(n)]
+    latent = rng.normal(size=(n, 2))
+    y_score = latent.sum(axis=1)
+    y = (y_score > np.median(y_score)).astype(int)
+    hc = pd.DataFrame(rng.normal(size=(n, n_hc)), columns=[f"original_firstorder_f{i}" for i in range(n_hc)])
+    hc.iloc[:, 0] += 1.5 * latent[:, 0]
+    deep = pd.DataFrame(rng.normal(size=(n, n_deep)), columns=[f"deep-unet_enc4_f{i:04d}" for i in range(n_deep)])
+    deep.iloc[:, 0] += 1.5 * latent[:, 1]
+    keys = pd.DataFrame({"case_id": ids, "patient_id": ids, "roi": "1"})
+    outcome = keys[["case_id", "patient_id"]].assign(label=pd.array(y, dtype="Int64"))
+    return {"handcrafted": pd.concat([keys, hc], axis=1), "deep": pd.concat([keys, deep], axis=1)}, outcome
+
+
+@pytest.fixture(scope="module")
+def fused_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fusion")
+    sources, outcome = synthetic_sources()
+    settings = ModelSettings(feature_sets=["handcrafted", "deep", "early_fusion", "late_fusion"], folds=3, repeats=1,
+                             inner_folds=2, permutations=2, n_select=5, n_jobs=1)
+    model_feature_sets(sources, outcome, settings, out, out / "models", seed=0)
+    metrics = run_evaluate(out / "oof_predictions.csv", out, out / "permutation_null.csv", out / "test_predictions.csv", n_boot=200)
+    return out, metrics.set_index("feature_set"), sources, outcome
+
+
+def test_fusion_beats_single_sources_and_outputs_are_complete(fused_run):
+    out, metrics, sources, _ = fused_run
+    auc = metrics["auc"]
+    assert auc["early_fusion"] > max(auc["handcrafted"], auc["deep"]) - 0.02
+    assert auc["late_fusion"] > max(auc["handcrafted"], auc["deep"]) - 0.02
+    assert 0.6 < auc["handcrafted"] < 0.9 and 0.6 < auc["deep"] < 0.9
+    assert metrics["n_permutations"].eq(2).all() and metrics["perm_p"].between(1 / 3, 1).all()  # 1/(2+1) minimum
+    assert metrics[["sensitivity", "specificity", "ppv", "npv", "brier"]].notna().all().all()
+    delong = pd.read_csv(out / "delong.csv")
+    assert set(zip(delong.model_a, delong.model_b, strict=False)) == {(f, s) for f in ("early_fusion", "late_fusion") for s in ("handcrafted", "deep")}
+    assert delong["p"].between(0, 1).all()
+    for fig in ("roc", "calibration", "decision_curve"):
+        assert (out / f"{fig}.png").stat().st_size > 10_000 and (out / f"{fig}.svg").exists()
+    oof = pd.read_csv(out / "oof_predictions.csv")
+    assert len(oof) == 4 * 60 and oof.groupby("feature_set").case_id.nunique().eq(60).all()
+
+
+def test_saved_model_predicts_and_names_missing_columns(fused_run):
+    out, _, sources, _ = fused_run
+    bundle = joblib.load(out / "models" / "late_fusion-elasticnet.joblib")
+    table = sources["handcrafted"].merge(sources["deep"].drop(columns=["patient_id", "roi"]), on="case_id")
+    pred = predict_table(bundle, table)
+    assert len(pred) == 60 and pred["score"].between(0, 1).all()
+    assert set(bundle["sources"]) == {"handcrafted", "deep"}
+    with pytest.raises(RadiodeepError, match=r"lacks 20 of the model's 50 feature columns"):
+        predict_table(bundle, sources["handcrafted"])
+
+
+def test_external_split_is_scored_once_by_the_model_fitted_on_train(tmp_path):
+    sources, outcome = synthetic_sources(n=80, seed=1)
+    outcome = outcome.assign(split=np.where(np.arange(80) < 60, "train", "test"))
+    settings = ModelSettings(feature_sets=["handcrafted"], repeats=1, permutations=0, n_select=5)
+    model_feature_sets(sources, outcome, settings, tmp_path, tmp_path / "models", seed=0)
+    oof, test = pd.read_csv(tmp_path / "oof_predictions.csv"), pd.read_csv(tmp_path / "test_predictions.csv")
+    assert set(oof.case_id) == set(outcome.case_id[:60]) and set(test.case_id) == set(outcome.case_id[60:])
+    bundle = joblib.load(tmp_path / "models" / "handcrafted-elasticnet.joblib")
+    expected = bundle["model"].predict_proba(sources["handcrafted"].iloc[60:][bundle["features"]])[:, 1]
+    np.testing.assert_allclose(test["score"], expected)
+    metrics = run_evaluate(tmp_path / "oof_predictions.csv", tmp_path, tmp_path / "permutation_null.csv",
+                           tmp_path / "test_predictions.csv", n_boot=200)
+    assert metrics.at[0, "test_n"] == 20 and metrics.at[0, "test_auc_ci_low"] <= metrics.at[0, "test_auc"]
+
+
+def test_bad_inputs_give_clear_errors(tmp_path):
+    sources, outcome = synthetic_sources(n=20)
+    few = outcome.assign(label=pd.array([1] * 3 + [0] * 17, dtype="Int64"))
+    settings = ModelSettings(repeats=1, permutations=0)
+    with pytest.raises(RadiodeepError, match="fewer than the 5 folds"):
+        model_feature_sets(sources, few, settings, tmp_path, tmp_path / "m")
+    with pytest.raises(RadiodeepError, match=r"feature source\(s\) \['deep'\] not available"):
+        model_feature_sets({"handcrafted": sources["handcrafted"]}, outcome, ModelSettings(feature_sets=["early_fusion"]), tmp_path, tmp_path / "m")
+    with pytest.raises(RadiodeepError, match="split has value"):
+        model_feature_sets(sources, outcome.assign(split="validation"), settings, tmp_path, tmp_path / "m")
+
+
+def test_stability_table_and_combat_through_the_workflow_entry(tmp_path, caplog):
+    sources, outcome = synthetic_sources(n=48, seed=2)
+    (tmp_path / "radiomics.parquet").parent.mkdir(exist_ok=True)
+    sources["handcrafted"].to_parquet(tmp_path / "radiomics.parquet")
+    pd.DataFrame({"feature": ["original_firstorder_f0", "original_firstorder_f1"], "icc": [0.5, 0.9]}).to_csv(tmp_path / "stability.csv", index=False)
+    manifest = outcome.assign(site=np.where(outcome["label"] == 1, "A", "B"), age=np.arange(48.0))
+    settings = ModelSettings(feature_sets=["handcrafted", "clinical"], clinical_columns=["age"], folds=3, repeats=1,
+                             permutations=0, n_select=5, combat=True)
+    run_model({"handcrafted": tmp_path / "radiomics.parquet"}, manifest, tmp_path, tmp_path / "models", settings,
+              stability=tmp_path / "stability.csv")
+    bundle = joblib.load(tmp_path / "models" / "handcrafted-elasticnet.joblib")
+    assert "original_firstorder_f0" not in bundle["features"] and "original_firstorder_f1" in bundle["features"]
+    assert bundle["features"][-1] == "site" and "ComBat" in repr(bundle["model"])
+    assert "confounded" in caplog.text  # every positive at site A
+    assert joblib.load(tmp_path / "models" / "clinical-elasticnet.joblib")["features"] == ["age", "site"]
