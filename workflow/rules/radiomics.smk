@@ -10,6 +10,7 @@ rule radiomics:
         "results/benchmarks/radiomics/{case}.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=20,

@@ -11,6 +11,7 @@ rule provenance:
         "results/logs/provenance.log",
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
