@@ -18,6 +18,7 @@ rule features:
         "results/benchmarks/features.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=10,

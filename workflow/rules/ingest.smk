@@ -11,6 +11,7 @@ rule ingest:
         "results/benchmarks/ingest/{case}.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=10,

@@ -91,6 +91,7 @@ rule evaluate:
         "results/benchmarks/evaluate.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=20,

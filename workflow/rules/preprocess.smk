@@ -11,6 +11,7 @@ rule preprocess:
         "results/benchmarks/preprocess/{case}.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=10,

@@ -41,6 +41,7 @@ rule provenance:
         "results/benchmarks/provenance.tsv"
     conda:
         "../envs/radiodeep.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,

@@ -1,0 +1,161 @@
+"""The workflow on a real one-node SLURM cluster, through the project's SLURM profile.
+
+A session fixture starts munged, slurmctld and slurmd (``setup_cluster.sh``; installs the Debian
+packages when missing and running as root) and stops exactly those daemons afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import REPO, copy_demo_subset
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+
+HERE = Path(__file__).resolve().parent
+SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+STUDY = {"model": {"folds": 2, "repeats": 1, "inner_folds": 2}, "evaluate": {"n_bootstrap": 100}}
+
+
+@dataclass
+class Cluster:
+    state: Path
+    env: dict
+    cpus: int
+
+    def jobs(self) -> dict[str, str]:
+        """SLURM job id -> state of every job the controller still knows (MinJobAge)."""
+        out = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i %T"], env=self.env,
+                             capture_output=True, text=True, check=True).stdout
+        return dict(line.split() for line in out.splitlines())
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    if os.geteuid() != 0:
+        pytest.skip("the test cluster runs its daemons as root (CI runs as root)")
+    if shutil.which("sbatch") is None and shutil.which("apt-get") is None:
+        pytest.skip("SLURM is not installed and apt-get is not available to install it")
+    state = tmp_path_factory.mktemp("slurm")
+    teardown = ["bash", str(HERE / "teardown_cluster.sh"), str(state)]
+    proc = subprocess.run(["bash", str(HERE / "setup_cluster.sh"), str(state)],
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        subprocess.run(teardown)
+        pytest.fail(f"SLURM cluster did not start ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    pids = [int(line.split()[1]) for line in (state / "pids").read_text().splitlines()]
+    env = dict(os.environ, SLURM_CONF=str(state / "slurm.conf"),
+               PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    info = subprocess.run(["sinfo", "-h", "-o", "%c"], env=env, capture_output=True, text=True)
+    yield Cluster(state, env, int(info.stdout.split()[0]))
+    subprocess.run(teardown, check=True)
+    alive = [pid for pid in pids if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    assert not alive, f"daemons still running after teardown: {alive}"
+
+
+def snakemake(work: Path, *args: str, targets: list[str] = (), env: dict | None = None,
+              timeout: int = 400) -> subprocess.CompletedProcess:
+    # targets first: options such as --configfile and --group-components take several values
+    cmd = [sys.executable, "-m", "snakemake", *targets, "-s", str(REPO / "Snakefile"), "--directory", str(work),
+           "--configfile", str(work / "study.yaml"), *args]
+    env = env or dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    return subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def make_study(work: Path, n_pos: int, n_neg: int) -> pd.DataFrame:
+    """A demo subset with n_pos positive and n_neg negative cases, and a tiny model config."""
+    copy_demo_subset(work / "cohort", 3 * max(n_pos, n_neg))
+    manifest = pd.read_csv(work / "cohort" / "manifest.csv")
+    manifest = pd.concat([manifest[manifest.label == 1].head(n_pos), manifest[manifest.label == 0].head(n_neg)])
+    manifest.sort_values("case_id").to_csv(work / "cohort" / "manifest.csv", index=False)
+    (work / "study.yaml").write_text(yaml.safe_dump({"manifest": str(work / "cohort" / "manifest.csv"), **STUDY}))
+    return manifest
+
+
+def slurm_args(cluster: Cluster, *extra: str, chunk: int = 2) -> list[str]:
+    # The project's profile; only the polling delay (and the chunk size, to fit this node's
+    # CPUs) differ, so that the test takes seconds rather than minutes per job.
+    return ["--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm"),
+            "--slurm-init-seconds-before-status-checks", "2", "--slurm-keep-successful-logs",
+            "--group-components", f"case={min(chunk, cluster.cpus)}", *extra]
+
+
+@pytest.fixture(scope="module")
+def runs(cluster, tmp_path_factory):
+    """The same 6-case study run locally and on SLURM."""
+    local, remote = tmp_path_factory.mktemp("local"), tmp_path_factory.mktemp("slurm_run")
+    for work in (local, remote):
+        make_study(work, n_pos=2, n_neg=4)
+    proc = snakemake(local, "--workflow-profile", str(REPO / "workflow" / "profiles" / "local"), "--cores", "2")
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    start = time.monotonic()
+    proc = snakemake(remote, *slurm_args(cluster), env=cluster.env)
+    seconds = time.monotonic() - start
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return local, remote, proc.stderr, seconds
+
+
+def test_every_job_went_through_slurm(cluster, runs):
+    _, remote, log, seconds = runs
+    submitted = dict(SUBMITTED.findall(log))
+    # 6 cases in chunks of 2 (ingest -> preprocess -> radiomics each) and one cohort job.
+    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1, log[-3000:]
+    states = cluster.jobs()
+    assert {job_id: states.get(job_id) for job_id in submitted} == dict.fromkeys(submitted, "COMPLETED")
+    groups = sorted(Path(path).parent.name for path in submitted.values())
+    assert groups.count("group_cohort_evaluate_features_model_provenance") == 1
+    assert set(groups) - {"group_cohort_evaluate_features_model_provenance"} == {"group_case_ingest_preprocess_radiomics"}
+    for job_id, path in submitted.items():  # each job's own SLURM output: Snakemake ran inside it
+        assert Path(path).name == f"{job_id}.log"
+        assert "Finished jobid" in Path(path).read_text()
+    # All 6 x 3 per-case steps and the 4 cohort steps (plus 'all') ran, none locally.
+    assert "23 of 23 steps (100%) done" in log
+    assert "localrule" not in log.replace("localrule all", "")
+    print(f"SLURM run: {len(submitted)} SLURM jobs, {seconds:.0f} s")
+
+
+def test_slurm_outputs_equal_local(runs):
+    local, remote, _, _ = runs
+    for name in ("features/radiomics.csv", "features/qc.csv", "evaluation/oof_predictions.csv",
+                 "evaluation/metrics.csv"):
+        a, b = pd.read_csv(local / "results" / name), pd.read_csv(remote / "results" / name)
+        pd.testing.assert_frame_equal(a, b, obj=name)
+    wide = pd.read_csv(remote / "results" / "features" / "radiomics.csv")
+    assert len(wide) == 6 and wide.filter(like="original_").shape[1] == 107
+
+
+def test_failing_case_reported_others_finish(cluster, tmp_path):
+    manifest = make_study(tmp_path, n_pos=1, n_neg=2)
+    bad = manifest.case_id.iloc[-1]
+    (tmp_path / "cohort" / manifest.image.iloc[-1]).write_bytes(b"not an image")
+    targets = [f"results/radiomics/{case}.json" for case in manifest.case_id]
+    # One case per job here: a group job stops at its first error, so a corrupt case also stops
+    # the other cases of its chunk (they are rerun on the next invocation).
+    proc = snakemake(tmp_path, *slurm_args(cluster, "--keep-going", chunk=1), targets=targets,
+                     env=cluster.env)
+    assert proc.returncode != 0
+    log = proc.stderr
+    submitted = dict(SUBMITTED.findall(log))
+    assert len(submitted) == 3
+    failed = [job_id for job_id, path in submitted.items() if f"case {bad}, file" in Path(path).read_text()]
+    assert len(failed) == 1, log[-3000:]
+    assert cluster.jobs()[failed[0]] == "FAILED"
+    # Reported with the job's SLURM log and the case's own log.
+    assert f"log: {submitted[failed[0]]}" in log
+    assert f"results/logs/ingest/{bad}.log" in log
+    assert f"case {bad}, file" in (tmp_path / "results" / "logs" / "ingest" / f"{bad}.log").read_text()
+    # The other cases finished.
+    done = sorted(p.stem for p in (tmp_path / "results" / "radiomics").glob("*.json"))
+    assert done == sorted(set(manifest.case_id) - {bad})
