@@ -15,8 +15,28 @@ from radiodeep.errors import CaseError
 from radiodeep.io import atomic_path
 
 
+def check_gzip_complete(path: str | Path, case_id: str | None = None) -> None:
+    """Raise CaseError when a ``.gz`` file's stream is truncated or corrupt.
+
+    ITK's NIfTI reader accepts a truncated ``.nii.gz`` and fills the missing voxels with zeros,
+    so a half-copied file would otherwise pass as an image.
+    """
+    import gzip
+    import zlib
+
+    if not str(path).endswith(".gz"):
+        return
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+    except (EOFError, OSError, zlib.error) as exc:
+        raise CaseError(case_id, path, f"file is truncated or corrupt ({exc}); copy it again") from exc
+
+
 def read_image(path: str | Path, case_id: str | None = None) -> sitk.Image:
     """Read a scalar image (NIfTI/NRRD/MHA) as float32."""
+    check_gzip_complete(path, case_id)
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
@@ -30,6 +50,7 @@ def read_image(path: str | Path, case_id: str | None = None) -> sitk.Image:
 
 def read_label_map(path: str | Path, case_id: str | None = None) -> sitk.Image:
     """Read a label map (NIfTI/NRRD) as uint8; a float mask with values 0/1 is accepted."""
+    check_gzip_complete(path, case_id)
     try:
         mask = sitk.ReadImage(str(path))
     except RuntimeError as exc:

@@ -67,3 +67,15 @@ def test_mask_on_other_grid_is_an_error(cube_case, tmp_path):
     with pytest.raises(CaseError, match=r"case c9, file .*shifted.nii.gz: mask grid differs from image grid.*origin"):
         preprocess_case(image, tmp_path / "shifted.nii.gz", tmp_path / "o.nii.gz", tmp_path / "om.nii.gz", modality="CT", spacing=None, case_id="c9")
     assert not (tmp_path / "o.nii.gz").exists()
+
+
+def test_truncated_nifti_is_an_error_not_zeros(cube_case, tmp_path):
+    from radiodeep.images import read_image
+
+    image, _ = cube_case
+    data = image.read_bytes()
+    cut = tmp_path / "cut.nii.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CaseError, match=r"case t1, file .*cut.nii.gz: file is truncated or corrupt"):
+        read_image(cut, "t1")
+    assert read_image(image, "t1").GetSize() == (20, 20, 20)
