@@ -13,6 +13,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/segment.smk"
 include: "workflow/rules/radiomics.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/model.smk"
@@ -26,3 +27,9 @@ rule all:
         "results/evaluation/metrics.csv",
         "results/evaluation/roc.png",
         "results/provenance.json",
+        SEGMENT_TARGETS,
+        (
+            "results/features/stability.csv"
+            if config["segment"]["mask_source"] == "both"
+            else []
+        ),

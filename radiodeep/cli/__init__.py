@@ -19,3 +19,4 @@ from radiodeep.cli import stages  # noqa: E402,F401  (registers commands)
 
 def main() -> None:
     app()
+from radiodeep.cli import segment  # noqa: E402,F401,I001  (registers commands)

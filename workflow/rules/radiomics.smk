@@ -1,7 +1,7 @@
 rule radiomics:
     input:
         image="results/preprocess/{case}/image.nii.gz",
-        mask="results/preprocess/{case}/mask.nii.gz",
+        mask=radiomics_mask,
     output:
         "results/radiomics/{case}.json",
     log:
@@ -18,3 +18,16 @@ rule radiomics:
         on_error=config["on_error"],
     script:
         "../scripts/radiomics.py"
+
+
+# mask_source both: the same extraction on the U-Net's masks of the labelled cases.
+use rule radiomics as radiomics_predicted with:
+    input:
+        image="results/preprocess/{case}/image.nii.gz",
+        mask=PREDICTED_MASK,
+    output:
+        "results/radiomics/predicted/{case}.json",
+    log:
+        "results/logs/radiomics/predicted/{case}.log",
+    benchmark:
+        "results/benchmarks/radiomics/predicted/{case}.tsv"
