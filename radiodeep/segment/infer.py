@@ -25,8 +25,6 @@ def predict_probability(net, image: np.ndarray, patch_size, device: str = "cpu",
     from monai.inferers import sliding_window_inference
 
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None].to(device)
-    if device == "cpu":
-        x = x.contiguous(memory_format=torch.channels_last_3d)
     prob = torch.zeros_like(x)
     flips = _FLIPS if tta else _FLIPS[:1]
     with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
