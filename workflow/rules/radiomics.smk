@@ -1,7 +1,7 @@
 rule radiomics:
     input:
         image="results/preprocess/{case}/image.nii.gz",
-        mask=radiomics_mask,
+        mask=lambda wc: RADIOMICS_MASK[wc.case],
     output:
         "results/radiomics/{case}.json",
     log:

@@ -16,16 +16,16 @@ SEGMENT_TARGETS = (
 )
 
 
-def radiomics_mask(wc):
-    """The mask the main feature table uses: predicted where configured or where none exists."""
-    predicted = SEG["mask_source"] == "predicted" or (
-        SEG["mask_source"] == "both" and wc.case in UNLABELLED
+# The mask the main feature table uses: predicted where configured, or where no reference exists.
+RADIOMICS_MASK = {
+    c: (
+        PREDICTED_MASK.format(case=c)
+        if SEG["mask_source"] == "predicted"
+        or (SEG["mask_source"] == "both" and c in UNLABELLED)
+        else f"results/preprocess/{c}/mask.nii.gz"
     )
-    return (
-        PREDICTED_MASK.format(case=wc.case)
-        if predicted
-        else f"results/preprocess/{wc.case}/mask.nii.gz"
-    )
+    for c in CASES
+}
 
 
 rule train_segmenter:
