@@ -13,6 +13,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/segment.smk"
 include: "workflow/rules/radiomics.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/embed.smk"
@@ -29,3 +30,9 @@ rule all:
         "results/provenance.json",
         "results/ingest/qc.csv",
         expand("results/report/{table}.html", table=REPORT_TABLES),
+        SEGMENT_TARGETS,
+        (
+            "results/features/stability.csv"
+            if config["segment"]["mask_source"] == "both"
+            else []
+        ),

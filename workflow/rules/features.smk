@@ -29,3 +29,30 @@ rule features:
         mode=config["radiomics"]["mode"],
     script:
         "../scripts/features.py"
+
+
+rule feature_stability:
+    input:
+        reference=expand("results/radiomics/{case}.json", case=LABELLED),
+        predicted=expand("results/radiomics/predicted/{case}.json", case=LABELLED),
+    output:
+        report(
+            "results/features/stability.csv",
+            caption="../report/stability.rst",
+            category="Features",
+        ),
+    log:
+        "results/logs/feature_stability.log",
+    benchmark:
+        "results/benchmarks/feature_stability.tsv"
+    conda:
+        "../envs/radiodeep.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        manifest=MANIFEST_PATH,
+        label=config["label"],
+        min_icc=config["segment"]["min_icc"],
+    script:
+        "../scripts/feature_stability.py"

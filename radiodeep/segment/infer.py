@@ -1,0 +1,88 @@
+"""Inference: sliding windows with Gaussian blending, optional flip TTA, post-processing, and the
+mask written back on the input image's own grid (whatever its spacing and orientation).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import SimpleITK as sitk
+
+from radiodeep.errors import CaseError
+from radiodeep.segment.data import normalise
+from radiodeep.segment.postprocess import postprocess
+
+log = logging.getLogger(__name__)
+
+_FLIPS = [(), (2,), (3,), (4,)]  # identity and one flip per spatial axis of (B, C, z, y, x)
+
+
+def predict_probability(net, image: np.ndarray, patch_size, device: str = "cpu", overlap: float = 0.25,
+                        sw_batch_size: int = 4, tta: bool = False) -> np.ndarray:
+    """Foreground probability of a normalised (z, y, x) array; volumes smaller than the patch are padded."""
+    import torch
+    from monai.inferers import sliding_window_inference
+
+    x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None].to(device)
+    prob = torch.zeros_like(x)
+    flips = _FLIPS if tta else _FLIPS[:1]
+    with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+        for dims in flips:
+            xi = torch.flip(x, dims) if dims else x
+            logits = sliding_window_inference(xi, list(patch_size), sw_batch_size, net, overlap=overlap, mode="gaussian")
+            p = torch.softmax(logits.float(), dim=1)[:, 1:2]
+            prob += torch.flip(p, dims) if dims else p
+    return (prob / len(flips))[0, 0].float().cpu().numpy()
+
+
+def _model_grid(image: sitk.Image, spacing) -> sitk.Image:
+    """An identity-direction grid at ``spacing`` covering ``image``'s physical extent."""
+    size = np.array(image.GetSize())
+    corners = [image.TransformContinuousIndexToPhysicalPoint([float(c) for c in idx])
+               for idx in np.array(np.meshgrid(*[[-0.5, s - 0.5] for s in size])).reshape(3, -1).T]
+    lo, hi = np.min(corners, axis=0), np.max(corners, axis=0)
+    spacing = np.asarray(spacing, float)
+    new_size = np.maximum(np.ceil((hi - lo) / spacing - 1e-6).astype(int), 1)
+    ref = sitk.Image([int(s) for s in new_size], sitk.sitkFloat32)
+    ref.SetSpacing(tuple(spacing))
+    ref.SetOrigin(tuple(lo + spacing / 2))
+    return ref
+
+
+def check_image(image: sitk.Image, meta: dict, modality: str | None, case_id: str | None, path) -> bool:
+    """Check ``image`` against the model's expectations; return True when it must be resampled."""
+    if modality and meta.get("modality") and modality != meta["modality"]:
+        raise CaseError(case_id, path, f"image modality {modality} but the model was trained on {meta['modality']}")
+    spacing = meta.get("spacing")
+    same_spacing = spacing is None or np.allclose(image.GetSpacing(), spacing, rtol=1e-3)
+    identity = np.allclose(image.GetDirection(), np.eye(3).ravel(), atol=1e-4)
+    if not same_spacing:
+        log.info("case %s: spacing %s differs from the model's %s; resampling for inference and back",
+                 case_id, [round(s, 3) for s in image.GetSpacing()], spacing)
+    if not identity:
+        log.info("case %s: direction %s is not the identity; resampling for inference and back", case_id, image.GetDirection())
+    return not (same_spacing and identity)
+
+
+def segment_image(net, meta: dict, image: sitk.Image, device: str = "cpu", tta: bool | None = None,
+                  postprocessing: dict | None = None, modality: str | None = None,
+                  case_id: str | None = None, path=None) -> sitk.Image:
+    """Segment ``image`` (in its modality's units) with a loaded checkpoint; the mask shares its grid."""
+    inference = meta.get("inference", {})
+    tta = inference.get("tta", False) if tta is None else tta
+    post = postprocessing or inference.get("postprocessing", {"largest_component": True, "fill_holes": True})
+    work = image
+    if check_image(image, meta, modality, case_id, path):
+        work = sitk.Resample(image, _model_grid(image, meta["spacing"]), sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+    arr = normalise(sitk.GetArrayFromImage(work), meta["intensity"])
+    prob = predict_probability(net, arr, meta["patch_size"], device, overlap=inference.get("overlap", 0.25),
+                               sw_batch_size=inference.get("sw_batch_size", 4), tta=tta)
+    if work is not image:
+        p = sitk.GetImageFromArray(prob)
+        p.CopyInformation(work)
+        prob = sitk.GetArrayFromImage(sitk.Resample(p, image, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32))
+    mask = postprocess((prob >= 0.5).astype(np.uint8), **post)
+    out = sitk.GetImageFromArray(mask)
+    out.CopyInformation(image)
+    return out

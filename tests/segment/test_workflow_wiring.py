@@ -1,0 +1,49 @@
+"""Dry runs: the default (mask_source reference) adds no segmentation job; `both` wires radiomics
+per (case, mask source) and the stability table; `cuda` declares a GPU resource."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def dry_run(tmp_path: Path, segment: dict | None) -> str:
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(yaml.safe_dump({"segment": segment} if segment else {}))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-n", "--cores", "2",
+                           "--directory", str(tmp_path), "--configfile", str(cfg)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def counts(out: str) -> dict[str, int]:
+    return {p[0]: int(p[1]) for p in (line.split() for line in out.splitlines()) if len(p) == 2 and p[1].isdigit()}
+
+
+def test_reference_default_has_no_segmentation_jobs(tmp_path):
+    c = counts(dry_run(tmp_path, None))
+    assert c["radiomics"] == 51 and "train_segmenter" not in c and "radiomics_predicted" not in c
+
+
+def test_both_runs_radiomics_per_mask_source_and_stability(tmp_path):
+    out = dry_run(tmp_path, {"mask_source": "both", "device": "cuda"})
+    c = counts(out)
+    assert c["train_segmenter"] == 1 and c["radiomics"] == 51 and c["radiomics_predicted"] == 51
+    assert c["feature_stability"] == 1 and "segment" not in c  # every demo case has a reference mask
+    assert "results/features/stability.csv" in out and "gpu=1" in out
+
+
+def test_predicted_uses_the_unet_masks(tmp_path):
+    out = dry_run(tmp_path, {"mask_source": "predicted"})
+    assert "results/segmentation/predicted/STS_001/mask.nii.gz" in out
+    assert counts(out)["radiomics"] == 51 and "radiomics_predicted" not in counts(out)

@@ -1,0 +1,19 @@
+import pandas as pd
+
+from radiodeep.logs import log_to
+from radiodeep.segment.stage import train_segmenter
+
+with log_to(snakemake.log[0]):
+    cases = pd.DataFrame(
+        {"case_id": snakemake.params.cases, "patient_id": snakemake.params.patients,
+         "image": list(snakemake.input.images), "mask": list(snakemake.input.masks)}
+    )
+    train_segmenter(
+        cases,
+        {"model": snakemake.output.model, "dice": snakemake.output.dice},
+        dict(zip(snakemake.params.cases, snakemake.output.predicted, strict=True)),
+        snakemake.params.settings,
+        snakemake.params.modality,
+        seed=snakemake.params.seed,
+        threads=snakemake.threads,
+    )
