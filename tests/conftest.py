@@ -15,7 +15,14 @@ import SimpleITK as sitk
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "sts_pet"
 # The small study shared by the workflow, determinism, resume and report tests.
-SMALL_STUDY = {"n_cases": 12, "model": {"folds": 3, "repeats": 2}, "evaluate": {"n_bootstrap": 300}}
+# The spine only (no U-Net, no embeddings): fast enough to run several times per suite.
+LIGHT_STAGES = {"segment": {"enabled": False, "mask_source": "reference"}}
+SMALL_STUDY = {
+    "n_cases": 12,
+    **LIGHT_STAGES,
+    "model": {"folds": 3, "repeats": 2, "feature_sets": ["handcrafted"], "permutations": 5},
+    "evaluate": {"n_bootstrap": 300},
+}
 
 
 @pytest.fixture(scope="session")

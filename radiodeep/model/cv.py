@@ -46,7 +46,14 @@ def fit_tuned(pipeline, grid: dict, X: pd.DataFrame, y: np.ndarray, groups: np.n
         if not grid:
             kwargs = {"groups": groups} if "groups" in inspect.signature(pipeline.fit).parameters else {}
             return clone(pipeline).fit(X, y, **kwargs)
-        n_inner = max(2, min(inner_splits, int(np.bincount(y).min())))
+        # inner folds are patient-grouped: each class needs a patient in every inner fold
+        patients_per_class = min(len(np.unique(groups[y == c])) for c in (0, 1))
+        if patients_per_class < 2:
+            log.warning("only %d patient(s) of one class in this training part: no inner tuning, "
+                        "the grid's first setting is used", patients_per_class)
+            first = {k: v[0] for k, v in grid.items()}
+            return clone(pipeline).set_params(**first).fit(X, y)
+        n_inner = min(inner_splits, patients_per_class)
         search = GridSearchCV(
             clone(pipeline), grid, scoring="roc_auc",
             cv=StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed), refit=True, n_jobs=1,

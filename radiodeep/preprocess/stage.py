@@ -28,8 +28,12 @@ def preprocess_case(
     interpolator: str = "linear",
     mr_reference: str = "body",
     case_id: str | None = None,
+    has_reference_mask: bool = True,
 ) -> dict:
     """Resample to ``spacing`` (None keeps the grid) and normalise; write image (and mask).
+
+    ``has_reference_mask=False`` marks a case whose (all-zero) mask stands in for one that the
+    segmentation stage will predict; an empty mask is then expected, not an error.
 
     Returns a small summary (new size and spacing, ROI voxel count) for the QC table.
     """
@@ -42,7 +46,7 @@ def preprocess_case(
         image = resample_image(image, spacing, interpolator)
         if mask is not None:
             mask = resample_label_map(mask, image)
-    if mask is not None and not np.any(sitk.GetArrayViewFromImage(mask)):
+    if has_reference_mask and mask is not None and not np.any(sitk.GetArrayViewFromImage(mask)):
         raise CaseError(case_id, mask_path, "mask is empty after resampling (ROI smaller than one voxel?)")
     image = normalise_intensity(image, modality, mask, mr_reference, case_id)
     write_image(image, out_image)

@@ -19,6 +19,7 @@ from tests.ingest.conftest import (
     read,
 )
 from tests.workflow.test_workflow import snakemake
+from tests.conftest import LIGHT_STAGES
 
 runner = CliRunner()
 
@@ -62,7 +63,7 @@ def test_draft_manifest_runs_unedited_through_workflow(tree, tmp_path):
     work.mkdir()
     manifest = work / "manifest.csv"
     assert runner.invoke(app, ["manifest", str(root), "-o", str(manifest), "--outcome", str(root.parent / "outcome.csv")]).exit_code == 0
-    cfg = {"manifest": str(manifest), "model": {"folds": 2, "repeats": 1, "inner_folds": 2}, "evaluate": {"n_bootstrap": 100}}
+    cfg = {"manifest": str(manifest), **LIGHT_STAGES, "model": {"folds": 2, "repeats": 1, "inner_folds": 2, "feature_sets": ["handcrafted"]}, "evaluate": {"n_bootstrap": 100}}
     (work / "study.yaml").write_text(yaml.safe_dump(cfg))
     # every stage up to the feature tables; the model needs more than 2 positive patients to tune
     targets = ["results/features/radiomics.parquet", "results/ingest/qc.csv", "results/provenance.json"]

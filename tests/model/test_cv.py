@@ -54,3 +54,20 @@ def test_design_matrix_errors():
         design_matrix(pd.concat([feats, feats.iloc[:1]]), outcome, 2)
     X, *_ = design_matrix(feats.assign(original_x_empty=np.nan), outcome, 2)
     assert "original_x_empty" not in X.columns
+
+
+def test_tuning_with_few_patients_of_a_class_does_not_crash():
+    from radiodeep.model.cv import fit_tuned
+
+    rng = np.random.default_rng(0)
+    # 3 positive patients with 2 cases each among 12 negatives: inner 3-fold CV on patients would
+    # leave an inner training fold without positives if folds were counted on cases
+    y = np.array([1] * 6 + [0] * 12)
+    groups = np.array(["p1", "p1", "p2", "p2", "p3", "p3"] + [f"n{i}" for i in range(12)])
+    X = pd.DataFrame(rng.normal(size=(18, 4)) + y[:, None], columns=[f"f{i}" for i in range(4)])
+    pipe, grid = build_pipeline("elasticnet", 0)
+    model = fit_tuned(pipe, grid, X, y, groups, inner_splits=3, seed=0)
+    assert model.predict_proba(X).shape == (18, 2)
+    one_pos_patient = fit_tuned(pipe, grid, X.iloc[:8], y[:8] * 0 + np.array([1, 1, 0, 0, 0, 0, 0, 0]),
+                                np.array(["p1", "p1", "a", "b", "c", "d", "e", "f"]), 3, 0)
+    assert one_pos_patient.predict_proba(X.iloc[:8]).shape == (8, 2)

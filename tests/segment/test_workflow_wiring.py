@@ -18,7 +18,9 @@ pytestmark = pytest.mark.slow
 
 def dry_run(tmp_path: Path, segment: dict | None) -> str:
     cfg = tmp_path / "study.yaml"
-    cfg.write_text(yaml.safe_dump({"segment": segment} if segment else {}))
+    study = {"segment": segment} if segment else {"segment": {"enabled": False, "mask_source": "reference"}}
+    study["model"] = {"feature_sets": ["handcrafted"]}  # deep features would need the U-Net
+    cfg.write_text(yaml.safe_dump(study))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-n", "--cores", "2",
                            "--directory", str(tmp_path), "--configfile", str(cfg)], capture_output=True, text=True, env=env)
@@ -30,7 +32,7 @@ def counts(out: str) -> dict[str, int]:
     return {p[0]: int(p[1]) for p in (line.split() for line in out.splitlines()) if len(p) == 2 and p[1].isdigit()}
 
 
-def test_reference_default_has_no_segmentation_jobs(tmp_path):
+def test_reference_without_segmentation_has_no_segmentation_jobs(tmp_path):
     c = counts(dry_run(tmp_path, None))
     assert c["radiomics"] == 51 and "train_segmenter" not in c and "radiomics_predicted" not in c
 

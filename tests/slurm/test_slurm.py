@@ -19,13 +19,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, copy_demo_subset
+from tests.conftest import LIGHT_STAGES, REPO, copy_demo_subset
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
-STUDY = {"model": {"folds": 2, "repeats": 1, "inner_folds": 2}, "evaluate": {"n_bootstrap": 100}}
+STUDY = {**LIGHT_STAGES, "model": {"folds": 2, "repeats": 1, "inner_folds": 2, "feature_sets": ["handcrafted"], "permutations": 3}, "evaluate": {"n_bootstrap": 100}}
 
 
 @dataclass

@@ -1,5 +1,5 @@
 # Deep features: one batched job embeds every case (a network loads once), then one table.
-# Not in `rule all` yet: the unet-encoder backbone needs results/segmentation/model.pt.
+# The unet-encoder backbone needs results/segmentation/model.pt (rule train_segmenter).
 from radiodeep.embed.stage import embed_network_files, embed_settings
 
 EMBED = embed_settings(config)
@@ -10,7 +10,7 @@ rule embed:
     input:
         **EMBED_FILES,
         images=expand("results/preprocess/{case}/image.nii.gz", case=CASES),
-        masks=expand("results/preprocess/{case}/mask.nii.gz", case=CASES),
+        masks=[RADIOMICS_MASK[c] for c in CASES],
     output:
         expand("results/embed/{case}.json", case=CASES),
     log:

@@ -19,7 +19,15 @@ EVALUATION_FIGURES = ("roc", "calibration", "decision_curve")
 rule model:
     input:
         tables=[FEATURE_TABLES[name] for name in MODEL_SOURCES],
-        stability=[STABILITY] if os.path.exists(STABILITY) else [],
+        stability=(
+            [STABILITY]
+            if os.path.exists(STABILITY)
+            or (
+                config["segment"]["mask_source"] == "both"
+                and STABILITY == "results/features/stability.csv"
+            )
+            else []
+        ),
         provenance="results/provenance.json",
     output:
         oof="results/evaluation/oof_predictions.csv",

@@ -16,6 +16,7 @@ rule preprocess:
         mem_mb=2000,
         runtime=10,
     params:
+        has_reference_mask=lambda wc: bool(MANIFEST.at[wc.case, "mask"]),
         modality=config["modality"],
         spacing=config["preprocess"]["spacing"],
         interpolator=config["preprocess"]["interpolator"],

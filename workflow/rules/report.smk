@@ -21,7 +21,30 @@ REPORT_TABLES = {
         "category": "Provenance",
         "title": "Provenance: what produced this run",
     },
+    "delong": {
+        "csv": "results/evaluation/delong.csv",
+        "category": "Evaluation",
+        "title": "DeLong paired tests: each fused model against each single-source model",
+        "empty": "No fused model in this run (model.feature_sets has no early_fusion or late_fusion).",
+    },
+    "ingest_qc": {
+        "csv": "results/ingest/qc.csv",
+        "category": "QC",
+        "title": "Acquisition and geometry per case (de-identified)",
+    },
 }
+if SEGMENT_ON:
+    REPORT_TABLES["dice"] = {
+        "csv": "results/segmentation/dice.csv",
+        "category": "Segmentation",
+        "title": "U-Net out-of-fold Dice, HD95 and volumes per case, beside the 40%-SUVmax baseline",
+    }
+if config["segment"]["mask_source"] == "both":
+    REPORT_TABLES["stability"] = {
+        "csv": "results/features/stability.csv",
+        "category": "Features",
+        "title": "Feature stability: ICC(3,1) between reference and U-Net masks",
+    }
 
 
 rule provenance:

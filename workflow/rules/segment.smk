@@ -1,8 +1,9 @@
 # U-Net segmentation: CV over the cases with reference masks, a final model, inference for the rest.
 SEG = config["segment"]
-SEGMENT_ON = SEG["enabled"] or SEG["mask_source"] != "reference"
 LABELLED = [c for c in CASES if MANIFEST.at[c, "mask"]]
 UNLABELLED = [c for c in CASES if not MANIFEST.at[c, "mask"]]
+# cases without a reference mask always need the U-Net
+SEGMENT_ON = SEG["enabled"] or SEG["mask_source"] != "reference" or bool(UNLABELLED)
 SEGMENT_GPU = 1 if SEG["device"] == "cuda" else 0
 PREDICTED_MASK = "results/segmentation/predicted/{case}/mask.nii.gz"
 SEGMENT_TARGETS = (
@@ -20,8 +21,7 @@ SEGMENT_TARGETS = (
 RADIOMICS_MASK = {
     c: (
         PREDICTED_MASK.format(case=c)
-        if SEG["mask_source"] == "predicted"
-        or (SEG["mask_source"] == "both" and c in UNLABELLED)
+        if SEG["mask_source"] == "predicted" or c in UNLABELLED
         else f"results/preprocess/{c}/mask.nii.gz"
     )
     for c in CASES

@@ -12,4 +12,5 @@ with log_to(snakemake.log[0]):
         interpolator=snakemake.params.interpolator,
         mr_reference=snakemake.params.mr_reference,
         case_id=snakemake.wildcards.case,
+        has_reference_mask=snakemake.params.has_reference_mask,
     )
