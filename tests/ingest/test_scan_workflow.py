@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from radiodeep.cli import app
 from radiodeep.manifest import read_manifest
+from tests.conftest import LIGHT_STAGES
 from tests.ingest.conftest import (
     FAKE_ID,
     STS,
@@ -19,7 +20,6 @@ from tests.ingest.conftest import (
     read,
 )
 from tests.workflow.test_workflow import snakemake
-from tests.conftest import LIGHT_STAGES
 
 runner = CliRunner()
 
