@@ -47,13 +47,12 @@ def fit_tuned(pipeline, grid: dict, X: pd.DataFrame, y: np.ndarray, groups: np.n
             kwargs = {"groups": groups} if "groups" in inspect.signature(pipeline.fit).parameters else {}
             return clone(pipeline).fit(X, y, **kwargs)
         # inner folds are patient-grouped: each class needs a patient in every inner fold
-        patients_per_class = min(len(np.unique(groups[y == c])) for c in (0, 1))
-        if patients_per_class < 2:
-            log.warning("only %d patient(s) of one class in this training part: no inner tuning, "
-                        "the grid's first setting is used", patients_per_class)
+        n_inner = inner_split_count(y, groups, inner_splits)
+        if n_inner < 2:
+            log.warning("fewer than 2 patients of a class in this training part: no inner tuning, "
+                        "the grid's first setting is used")
             first = {k: v[0] for k, v in grid.items()}
             return clone(pipeline).set_params(**first).fit(X, y)
-        n_inner = min(inner_splits, patients_per_class)
         search = GridSearchCV(
             clone(pipeline), grid, scoring="roc_auc",
             cv=StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed), refit=True, n_jobs=1,
@@ -71,10 +70,22 @@ def fit_and_score(make_model, X, y, groups, train, test, inner_splits, seed, thr
     return model.predict_proba(X.iloc[test])[:, 1], cut
 
 
+def inner_split_count(y: np.ndarray, groups: np.ndarray | None, inner_splits: int) -> int:
+    """Inner folds that a patient-grouped split can fill with both classes: at most the number of
+    patients (cases when ``groups`` is None) of the smaller class; below 2 no inner CV is possible."""
+    y = np.asarray(y)
+    units = groups if groups is not None else np.arange(len(y))
+    per_class = min(len(np.unique(np.asarray(units)[y == c])) for c in (0, 1))
+    return min(inner_splits, per_class)
+
+
 def training_threshold(model, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, inner_splits: int, seed: int) -> float:
     """Youden's J threshold of the tuned model's inner out-of-fold probabilities on its training data
     (in-sample probabilities would be overconfident and push the threshold up)."""
-    n_inner = max(2, min(inner_splits, int(np.bincount(y).min())))
+    n_inner = inner_split_count(y, groups, inner_splits)
+    if n_inner < 2:
+        log.warning("fewer than 2 patients of a class in this training part: threshold 0.5")
+        return 0.5
     cv = StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -8,6 +8,8 @@ source feeding one selector and classifier (``radiodeep.model.pipelines``).
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from scipy.special import logit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -15,6 +17,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from radiodeep.model.cv import inner_split_count
+
+log = logging.getLogger(__name__)
 
 
 class LateFusionClassifier(ClassifierMixin, BaseEstimator):
@@ -51,15 +57,19 @@ class LateFusionClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) != 2:
             raise ValueError(f"LateFusionClassifier is binary; got {len(self.classes_)} class(es)")
         y01 = (y == self.classes_[1]).astype(int)
-        n_splits = max(2, min(self.cv, int(np.bincount(y01).min())))
-        if groups is None:
-            splitter = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-        else:
-            splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=self.random_state)
-        oof = [cross_val_predict(clone(est), X, y01, groups=groups, cv=splitter, method="predict_proba")[:, 1]
-               for _, est in self._bases()]
-        self.meta_ = LogisticRegression(C=self.C).fit(self._meta_features(oof), y01)
         self.estimators_ = [clone(est).fit(X, y01) for _, est in self._bases()]
+        n_splits = inner_split_count(y01, groups, self.cv)
+        if n_splits < 2:  # too few patients of a class for out-of-fold stacking: in-sample, logged
+            log.warning("late fusion: fewer than 2 patients of a class; meta-learner fitted in-sample")
+            oof = [est.predict_proba(X)[:, 1] for est in self.estimators_]
+        else:
+            if groups is None:
+                splitter = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+            else:
+                splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=self.random_state)
+            oof = [cross_val_predict(clone(est), X, y01, groups=groups, cv=splitter, method="predict_proba")[:, 1]
+                   for _, est in self._bases()]
+        self.meta_ = LogisticRegression(C=self.C).fit(self._meta_features(oof), y01)
         return self
 
     def predict_proba(self, X):

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from radiodeep.io import sha256_file
-from tests.conftest import copy_demo_subset
+from tests.conftest import LIGHT_STAGES, copy_demo_subset
 from tests.workflow.test_workflow import snakemake
 
 pytestmark = pytest.mark.slow
@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 def test_embed_rules_on_three_cases(tmp_path, unet_checkpoint):
     manifest = copy_demo_subset(tmp_path / "cohort", 3)
-    (tmp_path / "study.yaml").write_text(yaml.safe_dump({"manifest": str(manifest), "embed": {"levels": ["enc2", "enc3"]}}))
+    seg = tmp_path / "unet"  # a user's own U-Net: no rule of this run makes it
+    study = {"manifest": str(manifest), **LIGHT_STAGES, "embed": {"levels": ["enc2", "enc3"], "checkpoint": str(seg / "model.pt")}}
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(study))
     args = ("--directory", str(tmp_path), "--configfile", str(tmp_path / "study.yaml"))
     target = ("--", "results/features/deep.parquet")
 
@@ -24,9 +26,8 @@ def test_embed_rules_on_three_cases(tmp_path, unet_checkpoint):
     proc = snakemake(*args, "-n", "--config", "embed={'backbone': 'resnet', 'weights': 'w/fmcib.torch'}", *target, check=False)
     assert proc.returncode != 0 and "w/fmcib.torch" in proc.stdout + proc.stderr
     proc = snakemake(*args, "-n", *target, check=False)
-    assert proc.returncode != 0 and "results/segmentation/model.pt" in proc.stdout + proc.stderr
+    assert proc.returncode != 0 and str(seg / "model.pt") in proc.stdout + proc.stderr
 
-    seg = tmp_path / "results" / "segmentation"
     seg.mkdir(parents=True)
     for suffix in (".pt", ".json"):
         (seg / f"model{suffix}").write_bytes(unet_checkpoint.with_suffix(suffix).read_bytes())
