@@ -110,18 +110,25 @@ def runs(cluster, tmp_path_factory):
 def test_every_job_went_through_slurm(cluster, runs):
     _, remote, log, seconds = runs
     submitted = dict(SUBMITTED.findall(log))
-    # 6 cases in chunks of 2 (ingest -> preprocess -> radiomics each) and one cohort job.
-    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1, log[-3000:]
+    # 6 cases in chunks of 2 (ingest -> preprocess -> radiomics each), one cohort job, and 8 short
+    # report jobs (ingest_qc, excluded_cases, provenance_table, 5 report pages).
+    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1 + 8, log[-3000:]
     states = cluster.jobs()
     assert {job_id: states.get(job_id) for job_id in submitted} == dict.fromkeys(submitted, "COMPLETED")
     groups = sorted(Path(path).parent.name for path in submitted.values())
     assert groups.count("group_cohort_evaluate_features_model_provenance") == 1
-    assert set(groups) - {"group_cohort_evaluate_features_model_provenance"} == {"group_case_ingest_preprocess_radiomics"}
+    assert groups.count("group_case_ingest_preprocess_radiomics") == 6 // min(2, cluster.cpus)
+    singles = [g for g in groups if not g.startswith("group_")]
+    assert len(singles) == 8, groups
+    # a single job's log folder is rule_<rule>, or the wildcard's value for the report pages
+    assert sorted(singles) == sorted(["rule_ingest_qc", "rule_excluded_cases", "rule_provenance_table",
+                                      "metrics", "excluded_cases", "provenance", "delong", "ingest_qc"]), groups
     for job_id, path in submitted.items():  # each job's own SLURM output: Snakemake ran inside it
         assert Path(path).name == f"{job_id}.log"
         assert "Finished jobid" in Path(path).read_text()
-    # All 6 x 3 per-case steps and the 4 cohort steps (plus 'all') ran, none locally.
-    assert "23 of 23 steps (100%) done" in log
+    # All 6 x 3 per-case steps and the 12 cohort steps (provenance, ingest_qc, features, model,
+    # evaluate, excluded_cases, provenance_table, 5 report tables) plus 'all' ran, none locally.
+    assert "31 of 31 steps (100%) done" in log
     assert "localrule" not in log.replace("localrule all", "")
     print(f"SLURM run: {len(submitted)} SLURM jobs, {seconds:.0f} s")
 
