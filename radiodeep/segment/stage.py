@@ -20,12 +20,13 @@ from radiodeep.segment.data import Case, intensity_for, load_case, split_usable
 from radiodeep.segment.infer import predict_probability, segment_image
 from radiodeep.segment.metrics import dice_hd95, threshold_baseline, volume_ml
 from radiodeep.segment.postprocess import postprocess
-from radiodeep.segment.train import DEFAULT_TRAINING, resolve_device, train_network
+from radiodeep.segment.schedule import Job, train_all
+from radiodeep.segment.train import DEFAULT_TRAINING, resolve_device
 
 log = logging.getLogger(__name__)
 DICE_COLUMNS = ["case_id", "patient_id", "fold", "dice", "hd95_mm", "volume_ref_ml", "volume_pred_ml",
                 "dice_baseline", "hd95_baseline_mm", "low_dice", "note"]
-STAGE_DEFAULTS = {"folds": 3, "device": "auto", "tta": False, "min_dice": 0.5, "intensity": None,
+STAGE_DEFAULTS = {"folds": 3, "device": "auto", "tta": False, "parallel_models": True, "min_dice": 0.5, "intensity": None,
                   "postprocessing": {"largest_component": True, "fill_holes": True}}
 
 
@@ -105,19 +106,24 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
     if len({c.patient_id for c in usable}) < folds:
         raise RadiodeepError(f"{len(usable)} cases with a non-empty reference mask cannot fill {folds} CV folds")
     rng = np.random.default_rng(seed)
-    rows, fold_info = [], []
+    rows, fold_info, jobs, tests = [], [], [], []
     groups = [c.patient_id for c in usable]
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (tr, te) in enumerate(splitter.split(np.zeros(len(usable)), groups=groups)):
         fit, val = _split_validation([usable[i] for i in tr], settings["val_fraction"], rng)
-        net, info = train_network(fit, val, settings, seed + k, device, name=f"fold {k}")
-        fold_info.append({"fold": k, "n_train": len(fit), "n_val": len(val), "n_test": len(te), **info})
+        jobs.append(Job(f"fold {k}", fit, val, seed + k))
+        tests.append(te)
+    jobs.append(Job("final", usable, [], seed + folds))
+    t_train = time.perf_counter()
+    trained = train_all(jobs, settings, device, threads)
+    training_seconds = time.perf_counter() - t_train
+    for k, (te, job, (net, info)) in enumerate(zip(tests, jobs, trained, strict=False)):
+        fold_info.append({"fold": k, "n_train": len(job.train), "n_val": len(job.val), "n_test": len(te), **info})
         for i in te:
             pred = _predict_mask(net, usable[i], settings, device)
             _write_mask(pred, usable[i], predicted[usable[i].case_id])
             rows.append(qc_row(usable[i], pred, k, modality, settings["min_dice"]))
-    cv_seconds = time.perf_counter() - t0
-    net, final_info = train_network(usable, [], settings, seed + folds, device, name="final")
+    net, final_info = trained[-1]
     for cid, reason in excluded:
         case = next(c for c in loaded if c.case_id == cid)
         pred = _predict_mask(net, case, settings, device)
@@ -126,7 +132,7 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
     dice = pd.DataFrame(rows, columns=DICE_COLUMNS).sort_values("case_id", kind="stable")
     write_table(dice, outputs["dice"])
     summary = {**summarise(dice), "folds": fold_info, "final": final_info, "excluded": dict(excluded),
-               "cv_seconds": round(cv_seconds, 1), "total_seconds": round(time.perf_counter() - t0, 1), "device": device}
+               "training_seconds": round(training_seconds, 1), "total_seconds": round(time.perf_counter() - t0, 1), "device": device}
     log.info("CV summary: %s", {k: v for k, v in summary.items() if k != "folds"})
     meta = {
         "architecture": settings["architecture"], "spacing": list(usable[0].spacing),
