@@ -10,8 +10,15 @@ it or on what ran beside it. On a GPU the networks are trained one after the oth
 from __future__ import annotations
 
 import logging
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from radiodeep.errors import RadiodeepError
 from radiodeep.segment.data import Case
 from radiodeep.segment.train import train_network
 
@@ -57,24 +64,56 @@ def train_all(jobs: list[Job], settings: dict, device: str, threads: int) -> lis
         torch.set_num_threads(int(threads))
         return [train_network(j.train, j.val, settings, j.seed, device, name=j.name) for j in jobs]
 
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     from radiodeep.segment.checkpoint import build_network
 
     per_worker = max(1, int(threads) // workers)
     log.info("training %d networks, %d at a time with %d thread(s) each", len(jobs), workers, per_worker)
-    # spawn, not fork: a forked child of a process that already ran OpenMP work can deadlock
-    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="radiodeep-train-") as tmp, ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(_run_in_process, j, settings, device, per_worker, Path(tmp) / f"job{i}") for i, j in enumerate(jobs)]
+        results = [f.result() for f in futures]
     out = []
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_train_in_worker, replace(j, train=_portable(j.train), val=_portable(j.val)),
-                               settings, device, per_worker) for j in jobs]
-        for job, fut in zip(jobs, futures, strict=True):
-            state, info = fut.result()
-            net = build_network(settings["architecture"])
-            net.load_state_dict(state)
-            log.info("%s trained %d steps in %.1f s", job.name, info["steps"], info["seconds"])
-            out.append((net.eval(), info))
-    torch.set_num_threads(int(threads))
+    for job, (state, info) in zip(jobs, results, strict=True):
+        net = build_network(settings["architecture"])
+        net.load_state_dict(state)
+        log.info("%s trained %d steps in %.1f s", job.name, info["steps"], info["seconds"])
+        out.append((net.eval(), info))
     return out
+
+
+def _run_in_process(job: Job, settings: dict, device: str, threads: int, stem: Path):
+    """Train ``job`` in a fresh ``python -m radiodeep.segment.schedule`` process (not a fork: a
+    forked child of a process that already ran OpenMP work can deadlock; not multiprocessing's
+    spawn: it would re-run the calling script, e.g. a Snakemake script adapter)."""
+    import torch
+
+    job_file, out_file = stem.with_suffix(".job.pkl"), stem.with_suffix(".out.pt")
+    with open(job_file, "wb") as fh:
+        pickle.dump((replace(job, train=_portable(job.train), val=_portable(job.val)), settings, device, threads), fh)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
+           "OMP_NUM_THREADS": str(threads)}
+    done = subprocess.run([sys.executable, "-m", "radiodeep.segment.schedule", str(job_file), str(out_file)],
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in done.stdout.splitlines():
+        log.info("[%s] %s", job.name, line)
+    if done.returncode != 0 or not out_file.is_file():
+        raise RadiodeepError(f"training {job.name} failed in its worker process (exit {done.returncode}); "
+                             f"its output:\n{done.stdout[-3000:]}")
+    result = torch.load(out_file, weights_only=True)
+    return result["state"], result["info"]
+
+
+def _main(job_file: str, out_file: str) -> None:
+    import torch
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with open(job_file, "rb") as fh:
+        job, settings, device, threads = pickle.load(fh)
+    state, info = _train_in_worker(job, settings, device, threads)
+    torch.save({"state": state, "info": info}, out_file)
+
+
+if __name__ == "__main__":
+    _main(*sys.argv[1:3])
