@@ -55,9 +55,37 @@ def split_feature_name(name: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
+MAX_DESCRIPTION = 160
+_ABBREVIATIONS = ("a.k.a", "e.g", "i.e", "etc", "vs", "cf", "approx")
+_SYMBOL_PARAGRAPH = ("here", "where", "note that", "calculate and return", "n.b.", "related links")
+_DANGLING = {"a", "an", "and", "as", "at", "by", "equal", "for", "in", "is", "of", "on", "or", "the", "to",
+             "using", "where", "with"}
+
+
+@functools.cache
+def feature_descriptions() -> dict[tuple[str, str], str]:
+    """``{(feature_class, feature): one-line description}`` from the curated table
+    ``descriptions.csv`` beside this module (every feature pyradiomics 3.1.4 defines).
+
+    Example:
+        >>> feature_descriptions()[("firstorder", "10Percentile")][:40]
+        '10th percentile of the voxel intensities'
+    """
+    from importlib import resources
+
+    table = pd.read_csv(resources.files("radiodeep.features").joinpath("descriptions.csv"),
+                        dtype=str, keep_default_na=False)
+    return {(c, f): d for c, f, d in zip(table["feature_class"], table["feature"], table["description"], strict=True)}
+
+
+def describe_feature(feature_class: str, feature: str) -> str:
+    """The curated description; pyradiomics' own docstring (cleaned) for a feature the table lacks."""
+    return feature_descriptions().get((feature_class, feature)) or _pyradiomics_description(feature_class, feature)
+
+
 @functools.cache
 def _pyradiomics_description(feature_class: str, feature: str) -> str:
-    """First sentence of pyradiomics' own docstring for the feature (its formula text follows there)."""
+    """First prose sentence of pyradiomics' docstring for the feature, or "" (see ``describe_docstring``)."""
     try:
         from radiomics import getFeatureClasses
 
@@ -65,14 +93,72 @@ def _pyradiomics_description(feature_class: str, feature: str) -> str:
         doc = getattr(cls, f"get{feature}FeatureValue").__doc__ or ""
     except Exception:  # noqa: BLE001 - a missing description must not stop the table
         return ""
+    return describe_docstring(doc)
+
+
+def _plain_inline(text: str) -> str | None:
+    """RST/LaTeX inline markup made plain, or None where a formula cannot be (the caller skips it)."""
+    text = re.sub(r"\\ :sup:`([^`]*)`", r"\1", text)  # 10\ :sup:`th` -> 10th
+    text = re.sub(r":sup:`([^`]*)`", r"\1", text)
+    text = re.sub(r":py:\w+:`~?(?:[\w.]+\.)?(\w+)\(?\)?`", r"\1", text)  # :py:func:`~a.b.getX()` -> getX
+    text = re.sub(r"``([^`]*)``", r"\1", text)
+    text = re.sub(r"`([^`<]*?)\s*<[^>]*>`_+", r"\1", text)  # `label <link>`_ -> label
+
+    def math(match: re.Match) -> str:
+        inner = re.sub(r"\\(?:textbf|textit|text|mathrm)\{([^{}]*)\}", r"\1", match.group(1))
+        return inner if re.fullmatch(r"[\w ()=+\-*/.,<>|]*", inner) else "\0"
+
+    text = re.sub(r":math:`([^`]*)`", math, text)
+    if "\0" in text:  # keep the words before the first formula that stays LaTeX
+        text = _drop_dangling(text.split("\0", 1)[0])
+    if re.search(r"[\\{}`]|:\w+:", text):
+        return None
+    return text
+
+
+def _drop_dangling(text: str) -> str:
+    """``text`` without trailing punctuation and the linking words a cut-off formula leaves behind."""
+    words = text.rstrip(" ,;:(").split()
+    while words and words[-1].lower() in _DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(" ,;:(")
+
+
+def _first_sentence(text: str) -> str:
+    """Text up to the first full stop that ends a sentence (not one inside "a.k.a." or "e.g.")."""
+    for match in re.finditer(r"\.(?=\s+[A-Z(]|\s*$)", text):
+        last_word = text[:match.start()].rsplit(" ", 1)[-1].lower().lstrip("(")
+        if last_word not in _ABBREVIATIONS:
+            return text[:match.start()]
+    return text
+
+
+def _shorten(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, "..." marking a cut."""
+    if len(text) <= limit:
+        return text
+    return _drop_dangling(text[:limit - 3].rsplit(" ", 1)[0]) + "..."
+
+
+def describe_docstring(doc: str) -> str:
+    """One plain sentence from a pyradiomics feature docstring, or "".
+
+    Skips headings, directives, formula paragraphs and those that only explain a symbol ("Here, c
+    is ..."); unwraps simple inline markup; a sentence whose formulas would stay LaTeX is skipped.
+    Never cuts a word: an over-long sentence ends at a word boundary with "...".
+
+    Example:
+        >>> describe_docstring("**1. X**\\n\\nHere, :math:`c` is a shift.\\n\\nThe 10\\\\ :sup:`th` percentile. More.")
+        'The 10th percentile'
+    """
     for para in re.split(r"\n\s*\n", doc.strip()):
-        para = para.strip()
-        if not para or para.startswith(("**", "..", ":")):
+        para = re.sub(r"\s+", " ", para.strip())
+        if not para or para.startswith(("**", "..", ":", "-", "http")) or para.lower().startswith(_SYMBOL_PARAGRAPH):
             continue
-        if "\\" in para and len(re.findall(r"[A-Za-z]{3,}", re.sub(r"\\[A-Za-z]+", "", para))) < 6:
-            continue  # an indented formula, not prose
-        text = re.sub(r":math:`([^`]*)`", r"\1", re.sub(r"\s+", " ", para))
-        return text.split(". ")[0].rstrip(".")[:200]
+        sentence = _plain_inline(_first_sentence(para))
+        if sentence is None or len(re.findall(r"[A-Za-z]{3,}", sentence)) < 2:
+            continue  # a formula, or a "where:" lead-in
+        return _shorten(sentence.rstrip(" .:"))
     return ""
 
 
@@ -120,7 +206,7 @@ def feature_dictionary(columns: list[str], source: str, ibsi_codes: dict[str, st
             unit = _UNIT_BY_FEATURE.get(feature, "")
             if feature_class == "firstorder" and feature in _INTENSITY_UNIT_FEATURES and image_type == "original":
                 unit = intensity_unit
-            description = _pyradiomics_description(feature_class, feature)
+            description = describe_feature(feature_class, feature)
         else:
             family = f"deep embedding ({image_type}, {feature_class})"
             unit = "a.u."
