@@ -34,9 +34,14 @@ def check_gzip_complete(path: str | Path, case_id: str | None = None) -> None:
         raise CaseError(case_id, path, f"file is truncated or corrupt ({exc}); copy it again") from exc
 
 
-def read_image(path: str | Path, case_id: str | None = None) -> sitk.Image:
-    """Read a scalar image (NIfTI/NRRD/MHA) as float32."""
-    check_gzip_complete(path, case_id)
+def read_image(path: str | Path, case_id: str | None = None, *, float32: bool = True, check_gzip: bool = True) -> sitk.Image:
+    """Read a scalar image (NIfTI/NRRD/MHA) as float32 (``float32=False``: in its stored pixel type).
+
+    ``check_gzip=False`` skips :func:`check_gzip_complete`, for files radiodeep wrote itself
+    (atomically, so never truncated): it decompresses the whole file once more.
+    """
+    if check_gzip:
+        check_gzip_complete(path, case_id)
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
@@ -45,18 +50,20 @@ def read_image(path: str | Path, case_id: str | None = None) -> sitk.Image:
         raise CaseError(case_id, path, "image has several components per voxel; a scalar volume is needed")
     if image.GetDimension() != 3:
         raise CaseError(case_id, path, f"image is {image.GetDimension()}D; a 3D volume is needed")
-    return sitk.Cast(image, sitk.sitkFloat32)
+    return sitk.Cast(image, sitk.sitkFloat32) if float32 else image
 
 
-def read_label_map(path: str | Path, case_id: str | None = None) -> sitk.Image:
+def read_label_map(path: str | Path, case_id: str | None = None, *, check_gzip: bool = True) -> sitk.Image:
     """Read a label map (NIfTI/NRRD) as uint8; a float mask with values 0/1 is accepted."""
-    check_gzip_complete(path, case_id)
+    if check_gzip:
+        check_gzip_complete(path, case_id)
     try:
         mask = sitk.ReadImage(str(path))
     except RuntimeError as exc:
         raise CaseError(case_id, path, f"cannot read mask ({str(exc).strip().splitlines()[-1]})") from exc
     arr = sitk.GetArrayViewFromImage(mask)
-    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > 255:
+    fractional = arr.dtype.kind == "f" and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)))
+    if fractional or arr.min() < 0 or arr.max() > 255:
         raise CaseError(case_id, path, "mask values must be integer labels in 0..255")
     return sitk.Cast(mask, sitk.sitkUInt8)
 

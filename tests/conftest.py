@@ -20,6 +20,7 @@ LIGHT_STAGES = {"segment": {"enabled": False, "mask_source": "reference"}}
 SMALL_STUDY = {
     "n_cases": 12,
     **LIGHT_STAGES,
+    "radiomics": {"batch_size": 3},  # 4 radiomics jobs of 3 cases
     "model": {"folds": 3, "repeats": 2, "feature_sets": ["handcrafted"], "permutations": 5},
     "evaluate": {"n_bootstrap": 300},
 }
@@ -70,6 +71,13 @@ def copy_demo_subset(dest: Path, n: int) -> Path:
         shutil.copytree(DEMO / cid, dest / cid)
     sub.to_csv(dest / "manifest.csv", index=False)
     return dest / "manifest.csv"
+
+
+def radiomics_jobs(counts: dict, name: str = "radiomics") -> int:
+    """Jobs of the radiomics batch rules (``<name>_1``, ``<name>_2``...) in a rule -> count table."""
+    import re
+
+    return sum(int(n) for rule, n in counts.items() if re.fullmatch(rf"{name}_\d+", rule))
 
 
 def snakemake_command(*args: str) -> list[str]:

@@ -5,8 +5,8 @@ import pytest
 import SimpleITK as sitk
 
 from radiodeep.radiomics import extract_case, load_preset, run_case
-from radiodeep.radiomics.extract import split_by_image_type
 from radiodeep.radiomics.presets import params_from_config
+from radiodeep.radiomics.split import plan
 from tests.conftest import make_volume
 
 FILTERS = {"Original": {}, "LoG": {"sigma": [1.0, 2.0]}, "Wavelet": {}}
@@ -28,12 +28,10 @@ def test_params_from_config_selects_filters_and_2d():
     params = params_from_config({"preset": None, "settings": {"force2D": True}, "image_types": FILTERS}, "CT")
     assert params["imageType"] == FILTERS and params["setting"]["force2D"] is True
     assert params["setting"]["binWidth"] == 25  # the CT preset's
-    parts = split_by_image_type(params, pieces=2)
-    assert [list(p["imageType"].items()) for p in parts] == [[("Original", {})], [("LoG", {"sigma": [1.0]})],
-                                                             [("LoG", {"sigma": [2.0]})], [("Wavelet", {})], [("Wavelet", {})]]
-    assert [p.get("wavelet_subset") for p in parts] == [None, None, None, (7,), (0, 1, 2, 3, 4, 5, 6)]
-    assert [p.get("wavelet_subset") for p in split_by_image_type(params, pieces=3)][3:] == [(7,), (0, 2, 4, 6), (1, 3, 5)]
-    assert "shape" in parts[0]["featureClass"] and all("shape" not in p["featureClass"] for p in parts[1:])
+    # force2D: the wavelet filter works on 2 axes, 3 detail sub-bands and the approximation
+    groups = plan(params, workers=2, box_voxels=10_000)
+    bands = sorted(p.band for g in groups for p in g.pieces if p.image_type == "Wavelet")
+    assert bands == [0, 1, 2, 3]
 
 
 def test_filters_split_across_processes_give_the_same_values(two_label_case):

@@ -1,5 +1,5 @@
 """Dry runs: the default (mask_source reference) adds no segmentation job; `both` wires radiomics
-per (case, mask source) and the stability table; `cuda` declares a GPU resource."""
+per mask source (batch jobs, one JSON per case) and the stability table; `cuda` declares a GPU resource."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, radiomics_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +34,15 @@ def counts(out: str) -> dict[str, int]:
 
 def test_reference_without_segmentation_has_no_segmentation_jobs(tmp_path):
     c = counts(dry_run(tmp_path, None))
-    assert c["radiomics"] == 51 and "train_segmenter" not in c and "radiomics_predicted" not in c
+    assert radiomics_jobs(c) == 2 and "train_segmenter" not in c and not radiomics_jobs(c, "radiomics_predicted")
 
 
 def test_both_runs_radiomics_per_mask_source_and_stability(tmp_path):
     out = dry_run(tmp_path, {"mask_source": "both", "device": "cuda"})
     c = counts(out)
-    assert c["train_segmenter"] == 1 and c["radiomics"] == 51 and c["radiomics_predicted"] == 51
+    # 51 cases, radiomics.batch_size 30: 2 batch jobs per mask source
+    assert c["train_segmenter"] == 1 and radiomics_jobs(c) == 2 and radiomics_jobs(c, "radiomics_predicted") == 2
+    assert all(f"results/radiomics/predicted/STS_{i:03d}.json" in out for i in range(1, 52))
     assert c["feature_stability"] == 1 and "segment" not in c  # every demo case has a reference mask
     assert "results/features/stability.csv" in out and "gpu=1" in out
 
@@ -48,4 +50,4 @@ def test_both_runs_radiomics_per_mask_source_and_stability(tmp_path):
 def test_predicted_uses_the_unet_masks(tmp_path):
     out = dry_run(tmp_path, {"mask_source": "predicted"})
     assert "results/segmentation/predicted/STS_001/mask.nii.gz" in out
-    assert counts(out)["radiomics"] == 51 and "radiomics_predicted" not in counts(out)
+    assert radiomics_jobs(counts(out)) == 2 and not radiomics_jobs(counts(out), "radiomics_predicted")

@@ -110,25 +110,26 @@ def runs(cluster, tmp_path_factory):
 def test_every_job_went_through_slurm(cluster, runs):
     _, remote, log, seconds = runs
     submitted = dict(SUBMITTED.findall(log))
-    # 6 cases in chunks of 2 (ingest -> preprocess -> radiomics each), one cohort job, and 8 short
-    # report jobs (ingest_qc, excluded_cases, provenance_table, 5 report pages).
-    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1 + 8, log[-3000:]
+    # 6 cases in chunks of 2 (ingest -> preprocess each), one radiomics batch job (6 cases,
+    # batch_size 30), one cohort job, and 8 short report jobs (ingest_qc, excluded_cases,
+    # provenance_table, 5 report pages).
+    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1 + 1 + 8, log[-3000:]
     states = cluster.jobs()
     assert {job_id: states.get(job_id) for job_id in submitted} == dict.fromkeys(submitted, "COMPLETED")
     groups = sorted(Path(path).parent.name for path in submitted.values())
     assert groups.count("group_cohort_evaluate_features_model_provenance") == 1
-    assert groups.count("group_case_ingest_preprocess_radiomics") == 6 // min(2, cluster.cpus)
+    assert groups.count("group_case_ingest_preprocess") == 6 // min(2, cluster.cpus)
     singles = [g for g in groups if not g.startswith("group_")]
-    assert len(singles) == 8, groups
+    assert len(singles) == 9, groups
     # a single job's log folder is rule_<rule>, or the wildcard's value for the report pages
-    assert sorted(singles) == sorted(["rule_ingest_qc", "rule_excluded_cases", "rule_provenance_table",
+    assert sorted(singles) == sorted(["rule_radiomics_1", "rule_ingest_qc", "rule_excluded_cases", "rule_provenance_table",
                                       "metrics", "excluded_cases", "provenance", "delong", "ingest_qc"]), groups
     for job_id, path in submitted.items():  # each job's own SLURM output: Snakemake ran inside it
         assert Path(path).name == f"{job_id}.log"
         assert "Finished jobid" in Path(path).read_text()
-    # All 6 x 3 per-case steps and the 12 cohort steps (provenance, ingest_qc, features, model,
-    # evaluate, excluded_cases, provenance_table, 5 report tables) plus 'all' ran, none locally.
-    assert "31 of 31 steps (100%) done" in log
+    # All 6 x 2 per-case steps, the radiomics batch and the 12 cohort steps (provenance, ingest_qc,
+    # features, model, evaluate, excluded_cases, provenance_table, 5 report tables) plus 'all' ran, none locally.
+    assert "26 of 26 steps (100%) done" in log
     assert "localrule" not in log.replace("localrule all", "")
     print(f"SLURM run: {len(submitted)} SLURM jobs, {seconds:.0f} s")
 
@@ -145,17 +146,20 @@ def test_slurm_outputs_equal_local(runs):
 
 def test_failing_case_reported_others_finish(cluster, tmp_path):
     manifest = make_study(tmp_path, n_pos=1, n_neg=2)
+    study = yaml.safe_load((tmp_path / "study.yaml").read_text())
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump({**study, "radiomics": {"batch_size": 1}}))
     bad = manifest.case_id.iloc[-1]
     (tmp_path / "cohort" / manifest.image.iloc[-1]).write_bytes(b"not an image")
     targets = [f"results/radiomics/{case}.json" for case in manifest.case_id]
-    # One case per job here: a group job stops at its first error, so a corrupt case also stops
-    # the other cases of its chunk (they are rerun on the next invocation).
+    # One case per job here (and one per radiomics batch): a group job stops at its first error,
+    # so a corrupt case also stops the other cases of its chunk, and a radiomics batch waits for
+    # all its cases (they are rerun on the next invocation).
     proc = snakemake(tmp_path, *slurm_args(cluster, "--keep-going", chunk=1), targets=targets,
                      env=cluster.env)
     assert proc.returncode != 0
     log = proc.stderr
     submitted = dict(SUBMITTED.findall(log))
-    assert len(submitted) == 3
+    assert len(submitted) == 3 + 2  # 3 ingest -> preprocess chunks, the 2 good cases' radiomics
     failed = [job_id for job_id, path in submitted.items() if f"case {bad}, file" in Path(path).read_text()]
     assert len(failed) == 1, log[-3000:]
     assert cluster.jobs()[failed[0]] == "FAILED"

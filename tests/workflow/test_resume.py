@@ -1,7 +1,8 @@
-"""SIGKILL the workflow while per-case jobs run; rerunning the same command resumes it.
+"""SIGKILL the workflow while radiomics batch jobs run; rerunning the same command resumes it.
 
-Only what is missing or incomplete is recomputed, finished outputs are left alone, no output is
-ever truncated (atomic writes), and the final tables equal those of an uninterrupted run.
+Only what is missing or incomplete is recomputed (batches whose job had not finished, whole),
+finished outputs are left alone, no output is ever truncated (atomic writes), and the final
+tables equal those of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -19,11 +20,20 @@ import pytest
 import SimpleITK as sitk
 from pandas.testing import assert_frame_equal
 
-from tests.conftest import SMALL_STUDY, prepare_study, snakemake, snakemake_command, snakemake_env
+from radiodeep.radiomics.batches import even_batches
+from tests.conftest import (
+    SMALL_STUDY,
+    prepare_study,
+    radiomics_jobs,
+    snakemake,
+    snakemake_command,
+    snakemake_env,
+)
 
 pytestmark = pytest.mark.slow
 
 N = SMALL_STUDY["n_cases"]
+BATCH = SMALL_STUDY["radiomics"]["batch_size"]
 
 
 def job_counts(stdout: str) -> dict[str, int]:
@@ -33,15 +43,17 @@ def job_counts(stdout: str) -> dict[str, int]:
 
 
 def kill_during_radiomics(args: list[str], work) -> None:
-    """Start snakemake in its own process group; SIGKILL the group once some, not all, radiomics outputs exist."""
+    """Start snakemake in its own process group; SIGKILL the group once some, not all, radiomics
+    outputs are finished (written, and no longer marked incomplete: their batch job is done)."""
     proc = subprocess.Popen(snakemake_command(*args), env=snakemake_env(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = work / "results" / "radiomics"
     deadline = time.monotonic() + 300
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            done = len(list(out.glob("STS_*.json"))) if out.exists() else 0
-            if 3 <= done <= N - 3:
+            written = set(out.glob("STS_*.json")) if out.exists() else set()
+            done = len(written - marked_incomplete(work)) if written else 0
+            if BATCH <= done <= N - BATCH:
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
             time.sleep(0.02)
@@ -77,10 +89,13 @@ def resumed(tmp_path_factory):
 
 def test_only_missing_outputs_recomputed(resumed):
     work, finished, _, log = resumed
-    done = [p for p in finished if p.parent.name == "radiomics"]
-    assert 1 <= len(done) <= N - 3
+    done = {p.stem for p in finished if p.parent.name == "radiomics"}
+    assert BATCH <= len(done) <= N - BATCH
+    cases = sorted(pd.read_csv(work / "cohort" / "manifest.csv")["case_id"])
+    batches = [set(b) for b in even_batches(cases, BATCH)]
+    assert all(b <= done or not b & done for b in batches)  # a batch's outputs are finished together
     counts = job_counts(log)
-    assert counts["radiomics"] == N - len(done)
+    assert radiomics_jobs(counts) == sum(not b <= done for b in batches)
     assert counts["features"] == 1 and counts["model"] == 1
     for path, mtime in finished.items():
         assert path.stat().st_mtime_ns == mtime, f"{path} was recomputed although it was complete"

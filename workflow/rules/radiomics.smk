@@ -1,39 +1,60 @@
+# Radiomics in batches: one job extracts radiomics.batch_size cases (split evenly) in one
+# process with one pyradiomics extractor, still writing results/radiomics/{case}.json per
+# case; a job per case would spend more on starting Python than on pyradiomics. Batch rules
+# are named radiomics_<i> (radiomics_predicted_<i>: U-Net masks, mask_source both).
+from radiodeep.radiomics.batches import even_batches
 from radiodeep.radiomics.presets import params_from_config
 
-
-rule radiomics:
-    input:
-        image="results/preprocess/{case}/image.nii.gz",
-        mask=lambda wc: RADIOMICS_MASK[wc.case],
-    output:
-        "results/radiomics/{case}.json",
-    log:
-        "results/logs/radiomics/{case}.log",
-    benchmark:
-        "results/benchmarks/radiomics/{case}.tsv"
-    conda:
-        "../envs/radiodeep.yaml"
-    threads: config["radiomics"]["workers"]
-    resources:
-        mem_mb=2000,
-        runtime=20,
-    params:
-        pyradiomics=params_from_config(config["radiomics"], config["modality"]),
-        on_error=config["on_error"],
-        mode=config["radiomics"]["mode"],
-        labels=config["radiomics"]["labels"],
-    script:
-        "../scripts/radiomics.py"
+RADIOMICS_CONFIG = config["radiomics"]
+RADIOMICS_PYRADIOMICS = params_from_config(RADIOMICS_CONFIG, config["modality"])
 
 
-# mask_source both: the same extraction on the U-Net's masks of the labelled cases.
-use rule radiomics as radiomics_predicted with:
-    input:
-        image="results/preprocess/{case}/image.nii.gz",
-        mask=PREDICTED_MASK,
-    output:
-        "results/radiomics/predicted/{case}.json",
-    log:
-        "results/logs/radiomics/predicted/{case}.log",
-    benchmark:
-        "results/benchmarks/radiomics/predicted/{case}.tsv"
+def radiomics_jobs():
+    """(rule name, cases, masks, output folder) per batch. Cases with U-Net masks are batched
+    apart from those with reference masks, which then need not wait for the U-Net."""
+    predicted = [c for c in CASES if RADIOMICS_MASK[c] == PREDICTED_MASK.format(case=c)]
+    pools = [
+        ("radiomics", [c for c in CASES if c not in predicted], RADIOMICS_MASK, ""),
+        ("radiomics", predicted, RADIOMICS_MASK, ""),
+        (
+            "radiomics_predicted",
+            LABELLED,
+            {c: PREDICTED_MASK.format(case=c) for c in LABELLED},
+            "predicted/",
+        ),
+    ]
+    counts = {}
+    for name, cases, masks, sub in pools:
+        for batch in even_batches(cases, RADIOMICS_CONFIG["batch_size"]):
+            counts[name] = counts.get(name, 0) + 1
+            yield f"{name}_{counts[name]}", batch, [masks[c] for c in batch], sub
+
+
+for name, batch, masks, sub in radiomics_jobs():
+
+    rule:
+        name:
+            name
+        input:
+            images=[f"results/preprocess/{c}/image.nii.gz" for c in batch],
+            masks=masks,
+        output:
+            [f"results/radiomics/{sub}{c}.json" for c in batch],
+        log:
+            f"results/logs/radiomics/{sub}{name}.log",
+        benchmark:
+            f"results/benchmarks/radiomics/{sub}{name}.tsv"
+        conda:
+            "../envs/radiodeep.yaml"
+        threads: RADIOMICS_CONFIG["workers"]
+        resources:
+            mem_mb=2000,
+            runtime=10 + 5 * len(batch),
+        params:
+            cases=batch,
+            pyradiomics=RADIOMICS_PYRADIOMICS,
+            on_error=config["on_error"],
+            mode=RADIOMICS_CONFIG["mode"],
+            labels=RADIOMICS_CONFIG["labels"],
+        script:
+            "../scripts/radiomics.py"
