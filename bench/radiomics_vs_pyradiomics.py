@@ -15,10 +15,11 @@
 
 Both sides pay process start-up and imports; each side's fastest of ``--repeats`` runs
 (alternated) is kept, as the machine may be shared. Feature values are checked to be identical.
-pyradiomics runs with the environment as given; radiodeep's processes use one BLAS thread each
-(Snakemake sets OPENBLAS_NUM_THREADS to a job's threads; split workers limit themselves), and
-pyradiomics' GLCM eigenvalues with several BLAS threads per process on a busy machine can be
-several times slower: ``--blas-threads 1`` runs pyradiomics with one BLAS thread too.
+radiodeep runs every pyradiomics call with one BLAS thread, so pyradiomics does too by default
+(``--blas-threads 1``: same numerics, the GLCM MCC's last bit depends on the BLAS threads; same
+threading). ``--blas-threads 0`` leaves pyradiomics' environment as it is, as a user's shell
+would: its GLCM eigenvalues then use a BLAS thread per core in each process, which on a busy
+machine can be several times slower, and values may differ from radiodeep's in the last bit.
 The last line is ``ratio_cohort=<x> ratio_single=<y>`` (radiodeep time / pyradiomics time).
 
     PYTHONPATH=$PWD .venv/bin/python bench/radiomics_vs_pyradiomics.py [--cores N] [--cases K] [--only cohort|single]
@@ -55,8 +56,8 @@ def _run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> fl
     return time.perf_counter() - t0
 
 
-def _pyradiomics_env(blas_threads: int | None) -> dict:
-    return ENV if blas_threads is None else {**ENV, **dict.fromkeys(BLAS, str(blas_threads))}
+def _pyradiomics_env(blas_threads: int) -> dict:
+    return ENV if not blas_threads else {**ENV, **dict.fromkeys(BLAS, str(blas_threads))}
 
 
 def _pyradiomics_csv(path: Path) -> dict[str, dict[str, float]]:
@@ -69,14 +70,17 @@ def _pyradiomics_csv(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def _same(ours: dict[str, float | None], theirs: dict[str, float]) -> bool:
-    """Same names; values equal (pyradiomics' CSV prints floats with repr, so exactly), NaN as None."""
+def _same(ours: dict[str, float | None], theirs: dict[str, float], blas_threads: int) -> bool:
+    """Same names; values equal (pyradiomics' CSV prints floats with repr, so exactly), NaN as None.
+    pyradiomics with other BLAS threads than radiodeep's one: equal to 1e-12 (the MCC's last bit)."""
     if set(ours) != set(theirs):
         return False
-    return all((ours[k] is None and math.isnan(theirs[k])) or ours[k] == theirs[k] for k in ours)
+    tol = 0.0 if blas_threads == 1 else 1e-12
+    return all((ours[k] is None and math.isnan(theirs[k])) or math.isclose(ours[k], theirs[k], rel_tol=tol, abs_tol=0.0)
+               for k in ours)
 
 
-def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threads: int | None) -> float:
+def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threads: int) -> float:
     manifest = pd.read_csv(REPO / "data" / "sts_pet" / "manifest.csv")
     if n_cases:
         manifest = manifest.head(n_cases)
@@ -107,16 +111,18 @@ def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threa
                                        "--jobs", str(cores), "-o", str(work / "pyradiomics.csv"), "-f", "csv"],
                                       env=_pyradiomics_env(blas_threads)))
     theirs = _pyradiomics_csv(work / "pyradiomics.csv")
-    same = all(_same(json.loads((work / f"results/radiomics/{c}.json").read_text())["features"], theirs[c]) for c in cases)
+    same = all(_same(json.loads((work / f"results/radiomics/{c}.json").read_text())["features"], theirs[c], blas_threads)
+               for c in cases)
     jobs = len(list((work / "results" / "benchmarks" / "radiomics").glob("*.tsv")))
     print(f"cohort ({len(cases)} cases, {cores} cores): radiodeep (snakemake, {jobs} radiomics batch jobs) {t_ours:.2f} s, "
-          f"pyradiomics batch --jobs {cores} {t_theirs:.2f} s (best of {repeats}), values identical: {same}")
+          f"pyradiomics batch --jobs {cores} {t_theirs:.2f} s (BLAS threads: {blas_threads or 'env'}; best of {repeats}), "
+          f"values identical: {same}")
     if not same:
         raise SystemExit("values differ between radiodeep and pyradiomics")
     return t_ours / t_theirs
 
 
-def single(work: Path, cores: int, repeats: int, ct: tuple[Path, Path] | None, blas_threads: int | None) -> float:
+def single(work: Path, cores: int, repeats: int, ct: tuple[Path, Path] | None, blas_threads: int) -> float:
     if ct is None:
         phantom = REPO / "tests" / "data" / "ibsi" / "ct_phantom" / "nifti"
         ct = next((phantom / "image").glob("*.nii.gz")), next((phantom / "mask").glob("*.nii.gz"))
@@ -143,12 +149,33 @@ def single(work: Path, cores: int, repeats: int, ct: tuple[Path, Path] | None, b
     theirs = pd.read_csv(work / "single.csv").iloc[0]
     theirs = {k: float(v) for k, v in theirs.items() if not k.startswith("diagnostics_") and k not in ("Image", "Mask")}
     ours = json.loads((work / "ours.json").read_text())["features"]
-    same = _same(ours, theirs)
+    same = _same(ours, theirs, blas_threads)
     print(f"single CT {image.name} {reader.GetSize()}, Original + LoG x3 + wavelet ({len(ours)} features): radiodeep "
-          f"workers={cores} {t_ours:.2f} s, pyradiomics {t_theirs:.2f} s (best of {repeats}), values identical: {same}")
+          f"workers={cores} {t_ours:.2f} s, pyradiomics {t_theirs:.2f} s (BLAS threads: {blas_threads or 'env'}; best of "
+          f"{repeats}), values identical: {same}")
     if not same:
         raise SystemExit("values differ between radiodeep and pyradiomics")
     return t_ours / t_theirs
+
+
+def _spin(_=None) -> float:
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(5_000_000):
+        x += i
+    return time.perf_counter() - t0
+
+
+def capacity(cores: int) -> str:
+    """How many cores this process gets now: N CPU-bound processes vs one (another load shares them)."""
+    import multiprocessing
+
+    one = min(_spin() for _ in range(2))
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        t0 = time.perf_counter()
+        pool.map(_spin, range(cores))
+        many = time.perf_counter() - t0
+    return f"machine: {cores} busy processes ran {cores * one / many:.2f}x as fast as one ({os.cpu_count()} cores)"
 
 
 def main() -> None:
@@ -158,10 +185,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="runs of each side (fastest kept)")
     ap.add_argument("--only", choices=("cohort", "single"), default=None, help="run one of the two (other ratio: nan)")
     ap.add_argument("--ct", nargs=2, type=Path, metavar=("IMAGE", "MASK"), help="the single case (default: IBSI CT phantom)")
-    ap.add_argument("--blas-threads", type=int, default=None, help="BLAS threads of each pyradiomics process (default: as the environment says)")
+    ap.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of each pyradiomics process (0: as the environment says)")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the cohort's preprocessed files here between runs (default: a temporary folder)")
     args = ap.parse_args()
     r_single = r_cohort = float("nan")
+    print(capacity(args.cores))
     with tempfile.TemporaryDirectory(prefix="radiodeep-bench-") as tmp:
         work = Path(tmp)
         if args.only != "cohort":
@@ -170,6 +198,7 @@ def main() -> None:
             if args.workdir:
                 args.workdir.mkdir(parents=True, exist_ok=True)
             r_cohort = cohort(args.workdir.resolve() if args.workdir else work, args.cores, args.cases, args.repeats, args.blas_threads)
+    print(capacity(args.cores))
     print(f"ratio_cohort={r_cohort:.3f} ratio_single={r_single:.3f}")
 
 

@@ -48,7 +48,7 @@ def _one_blas_thread():
 def extractor(params: dict):
     """A pyradiomics ``RadiomicsFeatureExtractor`` for ``params``, built (and its parameters
     validated, ~20 ms) once per process and parameter set, then reused case after case."""
-    key = json.dumps(params, sort_keys=True, default=str)
+    key = json.dumps(params, default=str)  # in order: pyradiomics extracts (and reports) image types in it
     ext = _EXTRACTORS.get(key)
     if ext is None:
         import radiomics
