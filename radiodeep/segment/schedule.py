@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from radiodeep.errors import RadiodeepError
+from radiodeep.io import atomic_path
 from radiodeep.segment.data import Case
 from radiodeep.segment.train import train_network
 
@@ -89,8 +90,8 @@ def _run_in_process(job: Job, settings: dict, device: str, threads: int, stem: P
     import torch
 
     job_file, out_file = stem.with_suffix(".job.pkl"), stem.with_suffix(".out.pt")
-    with open(job_file, "wb") as fh:
-        pickle.dump((replace(job, train=_portable(job.train), val=_portable(job.val)), settings, device, threads), fh)
+    with atomic_path(job_file) as tmp:
+        tmp.write_bytes(pickle.dumps((replace(job, train=_portable(job.train), val=_portable(job.val)), settings, device, threads)))
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
            "OMP_NUM_THREADS": str(threads)}
@@ -112,7 +113,8 @@ def _main(job_file: str, out_file: str) -> None:
     with open(job_file, "rb") as fh:
         job, settings, device, threads = pickle.load(fh)
     state, info = _train_in_worker(job, settings, device, threads)
-    torch.save({"state": state, "info": info}, out_file)
+    with atomic_path(out_file) as tmp:  # a killed worker leaves no partial file for the parent to read
+        torch.save({"state": state, "info": info}, tmp)
 
 
 if __name__ == "__main__":
