@@ -64,6 +64,21 @@ def extractor(params: dict):
     return ext
 
 
+def _narrowed(full, params: dict):
+    """``full`` (the whole case's validated extractor) restricted to a group's image types and
+    feature classes, set as pyradiomics' own ``_applyParams`` sets them from ``params``: the same
+    extractor as ``extractor(params)`` without validating the parameters again (~60 ms a group)."""
+    key = "group:" + json.dumps(params, default=str)
+    ext = _EXTRACTORS.get(key)
+    if ext is None:
+        ext = copy.copy(full)
+        ext.settings = dict(full.settings)
+        ext.enabledImagetypes = copy.deepcopy(params.get("imageType")) or {"Original": {}}
+        ext.enabledFeatures = copy.deepcopy(params.get("featureClass")) or {c: [] for c in full.featureClassNames}
+        _EXTRACTORS[key] = ext
+    return ext
+
+
 def _check_inputs(image: sitk.Image, mask: sitk.Image, label: int, case_id, image_path, mask_path) -> np.ndarray:
     """Raise CaseError for a mask that does not fit the image or has no usable ROI; return the ROI (z, y, x)."""
     check_same_grid(image, mask, case_id, mask_path)
@@ -246,6 +261,7 @@ class _Job:
     label: int
     groups: list[Group]
     origin: float | None
+    full: object = None  # the whole case's pyradiomics extractor (groups narrow a copy of it)
 
 
 _JOB: _Job | None = None
@@ -276,7 +292,7 @@ def _run_group(index: int) -> tuple[dict, dict]:
     if group.params is not None:
         image, mask = job.cropped or (job.image, job.mask)
         with _pyradiomics_run(job.origin, group.bands):
-            result = dict(extractor(group.params).execute(image, mask, label=job.label))
+            result = dict(_narrowed(job.full, group.params).execute(image, mask, label=job.label))
     return result, info
 
 
@@ -298,7 +314,7 @@ def _execute_split(prepared: _Prepared, roi: np.ndarray | None, workers: int) ->
                   image.GetNumberOfPixels() * image.GetSizeOfPixelComponent(), diagnostics)
     if len(groups) < 2:
         return None
-    _JOB = _Job(image, prepared.mask, cropped, prepared.label, groups, prepared.origin)
+    _JOB = _Job(image, prepared.mask, cropped, prepared.label, groups, prepared.origin, full)
     threads = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
     try:
         sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
