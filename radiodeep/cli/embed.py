@@ -34,6 +34,7 @@ def embed(
     """Embed one case and write OUT (JSON with the vector, backbone, pooling and weights hash)."""
     from radiodeep.embed import CaseInput, run_embedding
     from radiodeep.errors import RadiodeepError
+    from radiodeep.io import write_json
 
     settings = {
         "backbone": backbone, "checkpoint": str(checkpoint) if checkpoint else None,
@@ -42,12 +43,11 @@ def embed(
         "pooling": pooling, "centre": centre, "crop_mm": crop_mm, "spacing": spacing, "device": device,
     }
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        target = out.parent / f"{case_id}.json"
-        rec = run_embedding([CaseInput(case_id, image, mask)], settings, [target], modality=modality,
+        # no shared intermediate file: two processes embedding the same case id into one
+        # folder (different -o) must not race on ``<case_id>.json``
+        rec = run_embedding([CaseInput(case_id, image, mask)], settings, [], modality=modality,
                             seed=seed, threads=threads)[0]
-        if target != out:
-            target.replace(out)
+        write_json(rec, out)
     except RadiodeepError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

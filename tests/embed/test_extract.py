@@ -97,6 +97,8 @@ def test_same_case_in_two_processes_gives_bitwise_identical_vectors(tmp_path):
     case = DEMO / "STS_003"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs, outs = [], [tmp_path / "a.json", tmp_path / "b.json"]
+    bystander = tmp_path / "STS_003.json"  # another file named after the case id: never touched
+    bystander.write_text("keep")
     for out in outs:  # two independent processes, run side by side
         cmd = [sys.executable, "-c", "from radiodeep.cli import main; main()", "embed", str(case / "PET_image.nii.gz"),
                str(case / "PET_mask.nii.gz"), "-o", str(out), "--backbone", "random", "--depth", "10",
@@ -106,6 +108,8 @@ def test_same_case_in_two_processes_gives_bitwise_identical_vectors(tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err
+    assert bystander.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["STS_003.json", "a.json", "b.json"]
     outs = [json.loads(out.read_text()) for out in outs]
     a, b = (np.array(list(o["features"].values()), dtype=np.float64) for o in outs)
     assert a.shape == (64 + 128,) and np.all(np.isfinite(a)) and a.std() > 0
