@@ -22,7 +22,10 @@ would: its GLCM eigenvalues then use a BLAS thread per core in each process, whi
 machine can be several times slower, and values may differ from radiodeep's in the last bit.
 The last line is ``ratio_cohort=<x> ratio_single=<y>`` (radiodeep time / pyradiomics time).
 
-    PYTHONPATH=$PWD .venv/bin/python bench/radiomics_vs_pyradiomics.py [--cores N] [--cases K] [--only cohort|single]
+``--copies K`` repeats the demo cohort K times under new case ids (51 x K cases), to see how the
+cohort ratio moves once the extraction outweighs Snakemake's fixed start-up.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/radiomics_vs_pyradiomics.py [--cores N] [--cases K] [--copies K] [--only cohort|single]
 """
 
 from __future__ import annotations
@@ -80,10 +83,14 @@ def _same(ours: dict[str, float | None], theirs: dict[str, float], blas_threads:
                for k in ours)
 
 
-def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threads: int) -> float:
+def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threads: int, copies: int = 1) -> float:
     manifest = pd.read_csv(REPO / "data" / "sts_pet" / "manifest.csv")
     if n_cases:
         manifest = manifest.head(n_cases)
+    if copies > 1:  # a larger cohort: copy k of each patient is a new case (and patient) id
+        manifest = pd.concat([manifest] + [manifest.assign(case_id=manifest["case_id"] + f"_c{k}",
+                                                           patient_id=manifest["patient_id"] + f"_c{k}")
+                                           for k in range(2, copies + 1)], ignore_index=True)
     for col in ("image", "mask"):
         manifest[col] = [str(REPO / "data" / "sts_pet" / p) for p in manifest[col]]
     manifest.to_csv(work / "manifest.csv", index=False)
@@ -182,6 +189,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cores", type=int, default=os.cpu_count())
     ap.add_argument("--cases", type=int, default=None, help="first K demo cases only (default: all 51)")
+    ap.add_argument("--copies", type=int, default=1, help="cohort: the demo cases K times over, as new case ids (cohort-size scaling)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each side (fastest kept)")
     ap.add_argument("--only", choices=("cohort", "single"), default=None, help="run one of the two (other ratio: nan)")
     ap.add_argument("--ct", nargs=2, type=Path, metavar=("IMAGE", "MASK"), help="the single case (default: IBSI CT phantom)")
@@ -197,7 +205,8 @@ def main() -> None:
         if args.only != "single":
             if args.workdir:
                 args.workdir.mkdir(parents=True, exist_ok=True)
-            r_cohort = cohort(args.workdir.resolve() if args.workdir else work, args.cores, args.cases, args.repeats, args.blas_threads)
+            r_cohort = cohort(args.workdir.resolve() if args.workdir else work, args.cores, args.cases, args.repeats,
+                              args.blas_threads, args.copies)
     print(capacity(args.cores))
     print(f"ratio_cohort={r_cohort:.3f} ratio_single={r_single:.3f}")
 

@@ -6,6 +6,7 @@ Scalar images and label maps are kept apart by function name, so the right inter
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,18 +35,43 @@ def check_gzip_complete(path: str | Path, case_id: str | None = None) -> None:
         raise CaseError(case_id, path, f"file is truncated or corrupt ({exc}); copy it again") from exc
 
 
+def _read(path: str | Path, case_id: str | None, what: str, check_gzip: bool) -> sitk.Image:
+    """``sitk.ReadImage`` with :func:`check_gzip_complete` run beside it in a thread (zlib
+    decompresses without the GIL, so the check costs little extra wall time); a truncated or
+    corrupt file is reported as such, whatever ITK made of it."""
+    checked: list[BaseException] = []
+    thread = None
+    if check_gzip and str(path).endswith(".gz"):
+        def check() -> None:
+            try:
+                check_gzip_complete(path, case_id)
+            except BaseException as exc:  # handed to the reading thread below
+                checked.append(exc)
+
+        thread = threading.Thread(target=check, name="gzip-check")
+        thread.start()
+    try:
+        image = sitk.ReadImage(str(path))
+    except RuntimeError as exc:
+        error = CaseError(case_id, path, f"cannot read {what} ({str(exc).strip().splitlines()[-1]})")
+        error.__cause__ = exc
+        image = None
+    if thread is not None:
+        thread.join()
+        if checked:
+            raise checked[0]
+    if image is None:
+        raise error
+    return image
+
+
 def read_image(path: str | Path, case_id: str | None = None, *, float32: bool = True, check_gzip: bool = True) -> sitk.Image:
     """Read a scalar image (NIfTI/NRRD/MHA) as float32 (``float32=False``: in its stored pixel type).
 
     ``check_gzip=False`` skips :func:`check_gzip_complete`, for files radiodeep wrote itself
     (atomically, so never truncated): it decompresses the whole file once more.
     """
-    if check_gzip:
-        check_gzip_complete(path, case_id)
-    try:
-        image = sitk.ReadImage(str(path))
-    except RuntimeError as exc:
-        raise CaseError(case_id, path, f"cannot read image ({str(exc).strip().splitlines()[-1]})") from exc
+    image = _read(path, case_id, "image", check_gzip)
     if image.GetNumberOfComponentsPerPixel() != 1:
         raise CaseError(case_id, path, "image has several components per voxel; a scalar volume is needed")
     if image.GetDimension() != 3:
@@ -55,12 +81,7 @@ def read_image(path: str | Path, case_id: str | None = None, *, float32: bool = 
 
 def read_label_map(path: str | Path, case_id: str | None = None, *, check_gzip: bool = True) -> sitk.Image:
     """Read a label map (NIfTI/NRRD) as uint8; a float mask with values 0/1 is accepted."""
-    if check_gzip:
-        check_gzip_complete(path, case_id)
-    try:
-        mask = sitk.ReadImage(str(path))
-    except RuntimeError as exc:
-        raise CaseError(case_id, path, f"cannot read mask ({str(exc).strip().splitlines()[-1]})") from exc
+    mask = _read(path, case_id, "mask", check_gzip)
     arr = sitk.GetArrayViewFromImage(mask)
     fractional = arr.dtype.kind == "f" and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)))
     if fractional or arr.min() < 0 or arr.max() > 255:
