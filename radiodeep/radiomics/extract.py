@@ -2,18 +2,13 @@
 
 pyradiomics computes every value; radiodeep only chooses the parameters, checks the inputs,
 separates features from ``diagnostics_*`` entries and, with ``workers > 1``, spreads one case's
-images (original, LoG sigmas, wavelet sub-bands) over processes (:mod:`radiodeep.radiomics.split`).
+images (original, LoG sigmas, wavelet sub-bands) over processes (:mod:`radiodeep.radiomics.parallel`).
+How pyradiomics is called is in :mod:`radiodeep.radiomics.engine`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import hashlib
-import json
 import logging
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,60 +18,13 @@ from radiodeep.errors import CaseError
 from radiodeep.images import check_same_grid, read_image, read_label_map
 from radiodeep.io import write_json
 from radiodeep.radiomics import ibsi
+from radiodeep.radiomics.engine import _Prepared, _pyradiomics_run, _split_result, extractor
+from radiodeep.radiomics.parallel import _execute_split
 from radiodeep.radiomics.presets import preset_hash
-from radiodeep.radiomics.split import Group, plan
 
 log = logging.getLogger(__name__)
-logging.getLogger("radiomics").setLevel(logging.ERROR)
 
 _MODES = ("pyradiomics", "ibsi")
-_EXTRACTORS: dict[str, object] = {}
-_BLAS = []  # threadpoolctl's controller of the BLAS numpy loaded (found once: ~0.5 ms)
-
-
-def _one_blas_thread():
-    """One BLAS thread for pyradiomics' linear algebra (GLCM MCC eigenvalues): its last bit
-    depends on the thread count, so radiodeep's values do not depend on ``workers`` or the
-    machine; and BLAS threads spinning beside other processes slow it down several times."""
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api="blas")
-
-
-def extractor(params: dict):
-    """A pyradiomics ``RadiomicsFeatureExtractor`` for ``params``, built (and its parameters
-    validated, ~20 ms) once per process and parameter set, then reused case after case."""
-    key = json.dumps(params, default=str)  # in order: pyradiomics extracts (and reports) image types in it
-    ext = _EXTRACTORS.get(key)
-    if ext is None:
-        import radiomics
-        from radiomics.featureextractor import RadiomicsFeatureExtractor
-
-        # its import sets its logger to DEBUG: every debug call would build a record; warnings repeat per case
-        radiomics.setVerbosity(logging.ERROR)
-        radiomics.logger.setLevel(logging.ERROR)
-        logging.getLogger("pykwalify").setLevel(logging.WARNING)  # "validation.valid" per parameter set
-        if len(_EXTRACTORS) >= 32:  # IBSI mode may give each case its own re-segmentation range
-            _EXTRACTORS.clear()
-        ext = _EXTRACTORS[key] = RadiomicsFeatureExtractor(copy.deepcopy(params))  # its order: pyradiomics'
-    return ext
-
-
-def _narrowed(full, params: dict):
-    """``full`` (the whole case's validated extractor) restricted to a group's image types and
-    feature classes, set as pyradiomics' own ``_applyParams`` sets them from ``params``: the same
-    extractor as ``extractor(params)`` without validating the parameters again (~60 ms a group)."""
-    key = "group:" + json.dumps(params, default=str)
-    ext = _EXTRACTORS.get(key)
-    if ext is None:
-        ext = copy.copy(full)
-        ext.settings = dict(full.settings)
-        ext.enabledImagetypes = copy.deepcopy(params.get("imageType")) or {"Original": {}}
-        ext.enabledFeatures = copy.deepcopy(params.get("featureClass")) or {c: [] for c in full.featureClassNames}
-        _EXTRACTORS[key] = ext
-    return ext
 
 
 def _check_inputs(image: sitk.Image, mask: sitk.Image, label: int, case_id, image_path, mask_path) -> np.ndarray:
@@ -96,40 +44,6 @@ def _check_inputs(image: sitk.Image, mask: sitk.Image, label: int, case_id, imag
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise CaseError(case_id, image_path, f"{int(np.sum(~np.isfinite(values)))} NaN/inf voxels inside the ROI")
     return roi
-
-
-def _to_python(value):
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (tuple, list, dict)):
-        return str(value) if isinstance(value, dict) else [_to_python(v) for v in value]
-    return value
-
-
-def _split_result(result: dict) -> tuple[dict, dict]:
-    features, diagnostics = {}, {}
-    for name, value in result.items():
-        if name.startswith("diagnostics_"):
-            diagnostics[name] = _to_python(value)
-        else:
-            v = float(np.asarray(value))
-            features[name] = v if math.isfinite(v) else None
-    return features, diagnostics
-
-
-@dataclass
-class _Prepared:
-    """What pyradiomics receives: the image and mask (IBSI-preprocessed in ``ibsi`` mode), its
-    parameters, and what ``ibsi`` mode needs afterwards."""
-
-    image: sitk.Image
-    mask: sitk.Image
-    label: int
-    params: dict
-    origin: float | None = None
-    n_voxels: int = 0
 
 
 def _prepare(image: sitk.Image, mask: sitk.Image, params: dict, label: int, mode: str) -> _Prepared:
@@ -160,182 +74,6 @@ def execute(image: sitk.Image, mask: sitk.Image, params: dict, label: int = 1, m
         result = extractor(prepared.params).execute(prepared.image, prepared.mask, label=prepared.label)
     features, diagnostics = _split_result(result)
     return _finish(features, prepared, mode), diagnostics
-
-
-@contextlib.contextmanager
-def _wavelet_subset(subset: tuple[int, ...] | None):
-    """Within the block, pyradiomics' wavelet generator yields only the sub-bands at these indices."""
-    if subset is None:
-        yield
-        return
-    from radiomics import imageoperations
-
-    original = imageoperations.getWaveletImage
-
-    def subset_of(*args, **kwargs):
-        for i, item in enumerate(original(*args, **kwargs)):
-            if i in subset:
-                yield item
-
-    imageoperations.getWaveletImage = subset_of
-    try:
-        yield
-    finally:
-        imageoperations.getWaveletImage = original
-
-
-class _SitkHashlibSha1:
-    """SimpleITK as pyradiomics' diagnostics module sees it, except ``Hash``: the same SHA-1 of
-    the pixel buffer (hex), computed by hashlib, ~10 times faster (0.4 s -> 0.03 s for the UInt32
-    mask of a 512 x 512 x 61 CT; 15% of a small PET case's extraction)."""
-
-    def __getattr__(self, name):
-        return getattr(sitk, name)
-
-    @staticmethod
-    def Hash(image, function=sitk.HashImageFilter.SHA1):  # noqa: N802 (SimpleITK's name)
-        if function != sitk.HashImageFilter.SHA1:
-            return sitk.Hash(image, function)
-        return hashlib.sha1(np.ascontiguousarray(sitk.GetArrayViewFromImage(image))).hexdigest()
-
-
-@contextlib.contextmanager
-def _pyradiomics_run(origin: float | None = None, bands: tuple[int, ...] | None = None):
-    """Around a pyradiomics call: IBSI bin origin, wavelet sub-bands, one BLAS thread, hashlib
-    for the diagnostics' SHA-1."""
-    from radiomics import generalinfo
-
-    original = generalinfo.sitk
-    generalinfo.sitk = _SitkHashlibSha1()
-    try:
-        with ibsi.bins_from(origin), _wavelet_subset(bands), _one_blas_thread():
-            yield
-    finally:
-        generalinfo.sitk = original
-
-
-# ---------------------------------------------------------------- one case over several processes
-
-
-def can_precrop(settings: dict) -> bool:
-    """Whether pyradiomics would crop the image to the ROI (plus ``padDistance``) before any
-    filter: ``preCrop`` on, and no resampling or normalisation, which use the whole image."""
-    return bool(settings.get("preCrop")) and not settings.get("normalize") and settings.get("resampledPixelSpacing") is None
-
-
-def _same_geometry(a: sitk.Image, b: sitk.Image) -> bool:
-    return (a.GetSize() == b.GetSize() and a.GetOrigin() == b.GetOrigin() and a.GetSpacing() == b.GetSpacing()
-            and a.GetDirection() == b.GetDirection())
-
-
-def precrop(image: sitk.Image, mask: sitk.Image, settings: dict, roi: np.ndarray | None = None) -> tuple[sitk.Image, sitk.Image]:
-    """What pyradiomics' ``loadImage`` does with ``preCrop``: the ROI's bounding box (``checkMask``),
-    then ``cropToTumorMask`` with ``padDistance``. pyradiomics' own preCrop of the result crops
-    nothing more, so its features on the result equal those on the full image.
-
-    On one grid (the usual case) the bounding box comes from ``roi`` (the label's voxels, z, y, x)
-    instead of SimpleITK's label statistics over the whole volume (0.4 s on a 512 x 512 x 61 CT).
-    """
-    from radiomics import imageoperations
-
-    if roi is not None and _same_geometry(image, mask):
-        axes = [np.flatnonzero(roi.any(axis=tuple(a for a in range(3) if a != ax))) for ax in (2, 1, 0)]
-        box = np.array([v for idx in axes for v in (idx[0], idx[-1])])
-    else:
-        mask = imageoperations.getMask(mask, **settings)
-        box, corrected = imageoperations.checkMask(image, mask, **settings)
-        if corrected is not None:
-            mask = corrected
-        if box is None:
-            raise ValueError("Mask checks failed during pre-crop")
-    return imageoperations.cropToTumorMask(image, mask, box, **settings)
-
-
-@dataclass
-class _Job:
-    """A split case, set in the parent before the workers fork (they inherit it, nothing is pickled)."""
-
-    image: sitk.Image  # the full image and mask pyradiomics receives
-    mask: sitk.Image
-    cropped: tuple[sitk.Image, sitk.Image] | None
-    label: int
-    groups: list[Group]
-    origin: float | None
-    full: object = None  # the whole case's pyradiomics extractor (groups narrow a copy of it)
-
-
-_JOB: _Job | None = None
-
-
-def _single_threaded() -> None:
-    """The groups are the parallelism: one SimpleITK thread per process (BLAS: one in every
-    pyradiomics call, :func:`_one_blas_thread`)."""
-    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
-
-
-def _run_group(index: int) -> tuple[dict, dict]:
-    """One group: its pyradiomics result, and the full image's diagnostics halves it was given."""
-    from radiomics import generalinfo
-
-    job = _JOB
-    group = job.groups[index]
-    info = {}
-    if group.diagnostics:  # as pyradiomics' loadImage, on the image and mask as loaded (before the crop)
-        with _pyradiomics_run():
-            general = generalinfo.GeneralInfo()
-            if "diag_image" in group.diagnostics:
-                general.addImageElements(job.image)
-            if "diag_mask" in group.diagnostics:
-                general.addMaskElements(None, sitk.Cast(job.mask, sitk.sitkUInt32), job.label)
-        info = {k: v for k, v in general.getGeneralInfo().items() if "-original_" in k}
-    result = {}
-    if group.params is not None:
-        image, mask = job.cropped or (job.image, job.mask)
-        with _pyradiomics_run(job.origin, group.bands):
-            result = dict(_narrowed(job.full, group.params).execute(image, mask, label=job.label))
-    return result, info
-
-
-def _execute_split(prepared: _Prepared, roi: np.ndarray | None, workers: int) -> tuple[dict, dict] | None:
-    """Features and diagnostics of ``prepared`` with its pieces in ``workers`` processes (this
-    one included), or ``None`` when the case has a single piece."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _JOB
-    full = extractor(prepared.params)
-    settings = {**full.settings, "label": prepared.label}
-    cropped = precrop(prepared.image, prepared.mask, settings, roi) if can_precrop(settings) else None
-    image = prepared.image
-    box = cropped[0].GetNumberOfPixels() if cropped else image.GetNumberOfPixels()
-    # cropped groups describe the crop: the full image's diagnostics are two more pieces of work
-    diagnostics = cropped is not None and bool(settings.get("additionalInfo", True))
-    groups = plan(prepared.params, workers, box, image.GetNumberOfPixels(),
-                  image.GetNumberOfPixels() * image.GetSizeOfPixelComponent(), diagnostics)
-    if len(groups) < 2:
-        return None
-    _JOB = _Job(image, prepared.mask, cropped, prepared.label, groups, prepared.origin, full)
-    threads = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
-    try:
-        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(groups) - 1, mp_context=context, initializer=_single_threaded) as pool:
-            futures = [pool.submit(_run_group, i) for i in range(1, len(groups))]
-            outputs = [_run_group(0)] + [f.result() for f in futures]
-    finally:
-        _JOB = None
-        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)
-    merged, original = {}, {}
-    for result, info in outputs:
-        for name, value in result.items():
-            if not name.startswith("diagnostics_") or name not in merged:
-                merged[name] = value
-        original.update(info)
-    features, diag = _split_result(merged)
-    if diag:  # as one pyradiomics call on the whole case would report them
-        diag.update({k: _to_python(v) for k, v in original.items()})
-        diag["diagnostics_Configuration_EnabledImageTypes"] = _to_python(full.enabledImagetypes)
-    return features, diag
 
 
 def extract_images(

@@ -10,14 +10,8 @@ from radiomics.featureextractor import RadiomicsFeatureExtractor
 from threadpoolctl import threadpool_limits
 
 from radiodeep.radiomics import extract_case, load_preset
-from radiodeep.radiomics.extract import (
-    _pyradiomics_run,
-    _SitkHashlibSha1,
-    _to_python,
-    can_precrop,
-    extractor,
-    precrop,
-)
+from radiodeep.radiomics.engine import _pyradiomics_run, _SitkHashlibSha1, _to_python, extractor
+from radiodeep.radiomics.parallel import can_precrop, precrop
 from radiodeep.radiomics.presets import pyradiomics_sections
 from radiodeep.radiomics.split import balance, pieces, plan
 from tests.conftest import REPO, make_volume
