@@ -4,6 +4,7 @@ mask written back on the input image's own grid (whatever its spacing and orient
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import numpy as np
@@ -19,20 +20,40 @@ _FLIPS = [(), (2,), (3,), (4,)]  # identity and one flip per spatial axis of (B,
 
 
 def predict_probability(net, image: np.ndarray, patch_size, device: str = "cpu", overlap: float = 0.25,
-                        sw_batch_size: int = 4, tta: bool = False) -> np.ndarray:
-    """Foreground probability of a normalised (z, y, x) array; volumes smaller than the patch are padded."""
+                        sw_batch_size: int = 4, tta: bool = False, channels_last: bool | None = None) -> np.ndarray:
+    """Foreground probability of a normalised (z, y, x) array; volumes smaller than the patch are padded.
+
+    On CUDA the windows run under bf16 autocast with cuDNN's autotuner on (every window has the
+    same shape) and, unless ``channels_last=False``, with a copy of the weights and the windows in
+    channels-last 3D layout (NDHWC, the layout of cuDNN's tensor-core 3D convolutions).
+    """
     import torch
     from monai.inferers import sliding_window_inference
+
+    cuda = torch.device(device).type == "cuda"
+    channels_last = cuda if channels_last is None else channels_last
+    predictor = net
+    if channels_last:
+        fast = copy.deepcopy(net).to(memory_format=torch.channels_last_3d)
+
+        def predictor(window):
+            return fast(window.contiguous(memory_format=torch.channels_last_3d))
 
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None].to(device)
     prob = torch.zeros_like(x)
     flips = _FLIPS if tta else _FLIPS[:1]
-    with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
-        for dims in flips:
-            xi = torch.flip(x, dims) if dims else x
-            logits = sliding_window_inference(xi, list(patch_size), sw_batch_size, net, overlap=overlap, mode="gaussian")
-            p = torch.softmax(logits.float(), dim=1)[:, 1:2]
-            prob += torch.flip(p, dims) if dims else p
+    benchmark = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = benchmark or cuda
+    try:
+        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+            for dims in flips:
+                xi = torch.flip(x, dims) if dims else x
+                logits = sliding_window_inference(xi, list(patch_size), sw_batch_size, predictor, overlap=overlap,
+                                                  mode="gaussian")
+                p = torch.softmax(logits.float(), dim=1)[:, 1:2]
+                prob += torch.flip(p, dims) if dims else p
+    finally:
+        torch.backends.cudnn.benchmark = benchmark
     return (prob / len(flips))[0, 0].float().cpu().numpy()
 
 

@@ -113,3 +113,20 @@ def test_modality_mismatch_is_named(trained, tmp_path):
     sitk.WriteImage(to_image(sphere_case(1)[0]), str(tmp_path / "ct.nii.gz"))
     with pytest.raises(RadiodeepError, match="modality CT but the model was trained on PET"):
         segment_case(tmp_path / "ct.nii.gz", trained["model"], tmp_path / "m.nii.gz", modality="CT", case_id="X")
+
+
+def test_channels_last_path_equals_plain_and_leaves_the_network_alone(trained):
+    """The CUDA default (weights and windows channels-last 3D), run here on CPU: same probabilities,
+    and the caller's network keeps its own layout."""
+    from radiodeep.segment.data import normalise
+    from radiodeep.segment.infer import predict_probability
+
+    net, meta = load_checkpoint(trained["model"])
+    image, _ = sphere_case(7, shape=(40, 36, 30), radius=6)
+    x = normalise(image, meta["intensity"])
+    plain = predict_probability(net, x, meta["patch_size"], channels_last=False)
+    fast = predict_probability(net, x, meta["patch_size"], channels_last=True)
+    assert plain.shape == x.shape and plain.max() > 0.5  # the sphere is found: not two empty maps
+    assert np.allclose(plain, fast, atol=1e-5)
+    weights = [p for p in net.parameters() if p.dim() == 5]
+    assert weights and all(p.is_contiguous() for p in weights)
