@@ -1,10 +1,23 @@
-"""Deep features: CNN embeddings of a crop around each ROI (U-Net encoder, MONAI ResNet, random)."""
+"""Deep features: CNN embeddings of a crop around each ROI (U-Net encoder, MONAI ResNet, random).
 
-from radiodeep.embed.backbones import Backbone, build_backbone, build_resnet, unet_encoder
-from radiodeep.embed.crop import crop_roi, roi_centre
-from radiodeep.embed.extract import CaseInput, embed_cases, pool
-from radiodeep.embed.stage import build_deep_tables, run_embedding
-from radiodeep.embed.weights import load_weights
+The names below load their modules (torch, MONAI, SimpleITK) on first use, so that
+``radiodeep.embed.settings`` stays light for the workflow's parse.
+"""
 
-__all__ = ["Backbone", "CaseInput", "build_backbone", "build_deep_tables", "build_resnet", "crop_roi",
-           "embed_cases", "load_weights", "pool", "roi_centre", "run_embedding", "unet_encoder"]
+from importlib import import_module
+
+_WHERE = {
+    "Backbone": "backbones", "build_backbone": "backbones", "build_resnet": "backbones", "unet_encoder": "backbones",
+    "crop_roi": "crop", "roi_centre": "crop",
+    "CaseInput": "extract", "embed_cases": "extract", "pool": "extract",
+    "build_deep_tables": "stage", "run_embedding": "stage",
+    "load_weights": "weights",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f"radiodeep.embed.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

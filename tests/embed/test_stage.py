@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from radiodeep.embed.stage import build_deep_tables, embed_network_files, embed_settings
+from radiodeep.embed.settings import embed_network_files, embed_settings
+from radiodeep.embed.stage import build_deep_tables
 from radiodeep.errors import RadiodeepError
 from radiodeep.io import write_json
 

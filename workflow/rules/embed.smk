@@ -1,6 +1,6 @@
 # Deep features: one batched job embeds every case (a network loads once), then one table.
 # The unet-encoder backbone needs results/segmentation/model.pt (rule train_segmenter).
-from radiodeep.embed.stage import embed_network_files, embed_settings
+from radiodeep.embed.settings import embed_network_files, embed_settings
 
 EMBED = embed_settings(config)
 EMBED_FILES = embed_network_files(EMBED)
