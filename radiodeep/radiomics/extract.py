@@ -148,13 +148,6 @@ def _labels_in(mask: sitk.Image, mask_path, case_id) -> list[int]:
     return found
 
 
-def roi_labels(mask_path: str | Path, labels, case_id: str | None = None) -> list[int]:
-    """The ROI labels to extract: ``'all'`` (every non-zero label in the mask), or a list of ints."""
-    if labels == "all":
-        return _labels_in(read_label_map(mask_path, case_id), mask_path, case_id)
-    return [int(v) for v in labels]
-
-
 def run_case(
     image_path: str | Path,
     mask_path: str | Path,
@@ -182,10 +175,11 @@ def run_case(
 
     from radiodeep.io import sha256_file
 
+    digest = preset_hash(params)
     record = {
-        "case_id": case_id, "preset_hash": preset_hash(params), "mode": mode,
+        "case_id": case_id, "preset_hash": digest, "mode": mode,
         "provenance": {
-            "pyradiomics_version": radiomics.__version__, "preset_hash": preset_hash(params), "mode": mode,
+            "pyradiomics_version": radiomics.__version__, "preset_hash": digest, "mode": mode,
             "image_sha256": sha256_file(image_path) if Path(image_path).exists() else None,
             "mask_sha256": sha256_file(mask_path) if Path(mask_path).exists() else None,
         },
