@@ -43,10 +43,20 @@ def mask_format(path: str | Path, case_id: str | None = None) -> str:
     raise CaseError(case_id, path, f"DICOM mask has Modality {modality!r}; RTSTRUCT or SEG expected")
 
 
-def _label_map(path, image, roi, case_id, tolerance_mm) -> sitk.Image:
+def _label_map(path, image, roi, case_id, tolerance_mm, required_label: int | None = 1) -> sitk.Image:
+    """The label map on the image's grid: within ``tolerance_mm`` it takes the image's geometry
+    exactly, so no later stage sees a difference. Without ``roi``, a mask lacking
+    ``required_label`` (the label radiomics extracts by default) is an error naming the fix."""
     msk = read_label_map(path, case_id)
     check_same_grid(image, msk, case_id, path, tolerance_mm)
+    msk.CopyInformation(image)
     if not roi:
+        if required_label is not None:
+            present = sorted(int(v) for v in np.unique(sitk.GetArrayViewFromImage(msk)) if v)
+            if present and required_label not in present:
+                raise CaseError(case_id, path, f"mask holds labels {present} but not {required_label}, the label "
+                                               f"extracted by default: set the manifest's roi column to the label to "
+                                               f"use (e.g. {present[0]}) or radiomics.labels (e.g. all)")
         return msk
     try:
         value = int(roi)
@@ -59,14 +69,14 @@ def _label_map(path, image, roi, case_id, tolerance_mm) -> sitk.Image:
 
 
 def read_mask(path, image, *, case_id=None, roi=None, default_roi=None, frame_uid=None, series_uid=None,
-              tolerance_mm=1e-3) -> tuple[sitk.Image, str, str | None]:
+              tolerance_mm=1e-3, required_label: int | None = 1) -> tuple[sitk.Image, str, str | None]:
     """The mask on ``image``'s grid, its format and the ROI used.
 
     ``default_roi`` (a name or regex) applies to RTSTRUCT/SEG masks when ``roi`` is empty.
     """
     kind = mask_format(path, case_id)
     if kind == "label_map":
-        return _label_map(path, image, roi, case_id, tolerance_mm), kind, roi
+        return _label_map(path, image, roi, case_id, tolerance_mm, required_label), kind, roi
     roi = roi or default_roi
     if kind == "seg":
         from radiodeep.ingest.seg import read_seg
@@ -96,6 +106,7 @@ def ingest_case(
     uid_salt: str = "",
     keep_uids: bool = False,
     default_roi: str | None = None,
+    required_label: int | None = 1,
 ) -> dict:
     """Write ``out_dir/image.nii.gz``, ``out_dir/mask.nii.gz`` and ``out_dir/header.json``.
 
@@ -111,6 +122,8 @@ def ingest_case(
         slice_tolerance_mm: largest accepted deviation of a slice gap from the median gap.
         uid_salt, keep_uids: UIDs go to the header as salted hashes unless ``keep_uids``.
         default_roi: ROI name/regex used for RTSTRUCT/SEG when ``roi`` is empty.
+        required_label: label a NIfTI/NRRD mask must hold when ``roi`` is empty (radiomics'
+            default label); None when radiomics extracts other labels (``radiomics.labels``).
 
     Returns:
         The header dictionary (acquisition fields, geometry, ROI voxel count).
@@ -134,12 +147,16 @@ def ingest_case(
     header.update(geometry(img))
     arr = sitk.GetArrayViewFromImage(img)
     if not np.all(np.isfinite(arr)):
-        raise CaseError(case_id, image_path, f"image holds {int(np.sum(~np.isfinite(arr)))} NaN/inf voxels")
+        raise CaseError(case_id, image_path, f"image holds {int(np.sum(~np.isfinite(arr)))} NaN/inf voxels; "
+                                             "replace them (e.g. by the background value) or leave the case out")
+    if arr.size and arr.min() == arr.max():
+        raise CaseError(case_id, image_path, f"image is constant (every voxel {float(arr.min()):g}): it holds no "
+                                             "texture to measure or segment; check the export, or leave the case out")
     header["has_reference_mask"] = bool(mask)
     if mask:
         msk, header["mask_format"], header["roi"] = read_mask(
             mask, img, case_id=case_id, roi=roi, default_roi=default_roi,
-            frame_uid=frame_uid, series_uid=chosen_uid, tolerance_mm=grid_tolerance_mm,
+            frame_uid=frame_uid, series_uid=chosen_uid, tolerance_mm=grid_tolerance_mm, required_label=required_label,
         )
         header["roi_voxels"] = int(np.count_nonzero(sitk.GetArrayViewFromImage(msk)))
         if header["roi_voxels"] == 0:

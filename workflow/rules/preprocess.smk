@@ -2,6 +2,7 @@ rule preprocess:
     input:
         image="results/ingest/{case}/image.nii.gz",
         mask="results/ingest/{case}/mask.nii.gz",
+        plan="results/plan.json",
     output:
         image="results/preprocess/{case}/image.nii.gz",
         mask="results/preprocess/{case}/mask.nii.gz",
@@ -18,7 +19,6 @@ rule preprocess:
     params:
         has_reference_mask=lambda wc: bool(MANIFEST.at[wc.case, "mask"]),
         modality=config["modality"],
-        spacing=config["preprocess"]["spacing"],
         interpolator=config["preprocess"]["interpolator"],
         mr_reference=config["preprocess"]["mr_reference"],
     script:

@@ -3,7 +3,9 @@
 # and HTML inline but a CSV only as a download. Stages add entries to these two dicts.
 from pathlib import Path
 
-QC_TABLES = ["results/ingest/qc.csv", "results/features/qc.csv"]
+QC_TABLES = ["results/ingest/qc.csv", "results/features/qc.csv"] + (
+    ["results/features/stability_qc.csv"] if config["segment"]["mask_source"] == "both" else []
+)
 REPORT_TABLES = {
     "metrics": {
         "csv": "results/evaluation/metrics.csv",

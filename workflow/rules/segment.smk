@@ -32,6 +32,7 @@ rule train_segmenter:
     input:
         images=expand("results/preprocess/{case}/image.nii.gz", case=LABELLED),
         masks=expand("results/preprocess/{case}/mask.nii.gz", case=LABELLED),
+        plan="results/plan.json",
     output:
         model="results/segmentation/model.pt",
         meta="results/segmentation/model.json",

@@ -1,5 +1,6 @@
 from radiodeep.embed import CaseInput, run_embedding
 from radiodeep.logs import log_to
+from radiodeep.plan import planned
 
 with log_to(snakemake.log[0]):
     run_embedding(
@@ -7,7 +8,9 @@ with log_to(snakemake.log[0]):
             CaseInput(*case)
             for case in zip(snakemake.params.cases, snakemake.input.images, snakemake.input.masks, strict=True)
         ],
-        snakemake.params.settings,
+        {**snakemake.params.settings,
+         "fallback_spacing": planned(snakemake.input.plan, "preprocess.spacing") or snakemake.params.settings["fallback_spacing"],
+         "crop_mm": planned(snakemake.input.plan, "embed.crop_mm")},
         snakemake.output,
         modality=snakemake.params.modality,
         seed=snakemake.params.seed,

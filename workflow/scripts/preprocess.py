@@ -1,4 +1,5 @@
 from radiodeep.logs import log_to
+from radiodeep.plan import planned
 from radiodeep.preprocess import preprocess_case
 
 with log_to(snakemake.log[0]):
@@ -8,7 +9,7 @@ with log_to(snakemake.log[0]):
         snakemake.output.image,
         snakemake.output.mask,
         modality=snakemake.params.modality,
-        spacing=snakemake.params.spacing,
+        spacing=planned(snakemake.input.plan, "preprocess.spacing"),
         interpolator=snakemake.params.interpolator,
         mr_reference=snakemake.params.mr_reference,
         case_id=snakemake.wildcards.case,

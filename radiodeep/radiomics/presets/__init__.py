@@ -65,3 +65,13 @@ def params_from_config(radiomics: dict, modality: str) -> dict:
     if radiomics.get("image_types"):
         overrides["imageType"] = radiomics["image_types"]
     return load_preset(radiomics.get("preset") or modality, overrides)
+
+
+def discretisation_is_set(radiomics: dict, modality: str) -> bool:
+    """True when the user chose the grey-level discretisation: ``binWidth``/``binCount`` in
+    ``radiomics.settings``, a preset named in the config (a shipped one, e.g. ``IBSI_C``, or their
+    own file), or a modality preset that uses ``binCount``; only then is it not planned."""
+    settings = radiomics.get("settings") or {}
+    if "binWidth" in settings or "binCount" in settings or radiomics.get("preset"):
+        return True
+    return "binCount" in load_preset(modality).get("setting", {})
