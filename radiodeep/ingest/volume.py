@@ -57,6 +57,33 @@ def slice_order(series: Series, case_id: str | None = None) -> tuple[list[int], 
     return order, pos, direction
 
 
+# attributes that tell the stacks of a multi-echo, diffusion, 4D or repeated acquisition apart
+STACK_KEYS = {"EchoNumbers": "echo", "EchoTime": "EchoTime", "DiffusionBValue": "b-value",
+              "TemporalPositionIdentifier": "temporal position", "TriggerTime": "TriggerTime", "AcquisitionNumber": "acquisition"}
+
+
+def check_stacks(series: Series, positions: np.ndarray, case_id: str | None, folder) -> None:
+    """Several slices at one position because the series holds several stacks: an error listing them.
+
+    Raises:
+        CaseError: the series has repeated positions and one of :data:`STACK_KEYS` varies.
+    """
+    if len(np.unique(np.round(positions, 3))) == len(positions):
+        return
+    values = {kw: [str(ds.get(kw, "")) for ds in series.headers] for kw in STACK_KEYS}
+    varying = [kw for kw, v in values.items() if len(set(v)) > 1]
+    if not varying:
+        return  # check_spacing names the shared position
+    keys = list(zip(*(values[kw] for kw in varying), strict=True))
+    listing = "; ".join(
+        ", ".join(f"{STACK_KEYS[kw]} {v}" for kw, v in zip(varying, key, strict=True)) + f" ({keys.count(key)} slices)"
+        for key in sorted(set(keys))
+    )
+    raise CaseError(case_id, folder, f"series {series.uid} holds {len(set(keys))} image stacks at the same slice positions "
+                                     f"(multi-echo, diffusion or 4D series): {listing}; put the wanted stack's files in a folder "
+                                     "of their own (or give it its own SeriesInstanceUID) and name that in the manifest")
+
+
 def check_spacing(
     positions: np.ndarray, case_id: str | None, folder: str | Path, tolerance_mm: float, mode: str
 ) -> tuple[float, bool]:
@@ -129,6 +156,7 @@ def read_volume(
         return read_multiframe(series, case_id)
     folder = series.files[0].parent
     order, positions, direction = slice_order(series, case_id)
+    check_stacks(series, positions, case_id, folder)
     dz, resample = check_spacing(positions, case_id, folder, slice_tolerance_mm, slice_spacing)
     files = [series.files[i] for i in order]
     first = series.headers[order[0]]

@@ -94,3 +94,39 @@ def add_second_series(image_dir: Path, slope_factor: float = 1.1) -> str:
         f.rename(image_dir / f"second_{f.name}")
     second.rmdir()
     return uid
+
+
+# the IBSI team's CT (GE) and MR-T1 (Philips/MIM) DICOM of STS_002 and STS_024 with their NIfTI conversions
+MULTIMODAL = REPO.parent / "shared" / "data" / "sts_multimodal"
+MODALITY_FOLDERS = {"CT": "CT", "MR": "MR_T1"}
+
+
+def multimodal_series(case: str, modality: str) -> tuple[Path, Path]:
+    """(image folder, RTSTRUCT) of a shared STS CT/MR DICOM series; skips when ../shared/data is absent."""
+    folder = MULTIMODAL / "dicom" / case / MODALITY_FOLDERS[modality]
+    if not folder.is_dir():
+        pytest.skip(f"shared STS CT/MR DICOM not found at {folder} (needs ../shared/data beside the repository)")
+    return folder / "image", next((folder / "mask").glob("*.dcm"))
+
+
+def multimodal_nifti(case: str, modality: str) -> tuple[Path, Path]:
+    sub = MODALITY_FOLDERS[modality]
+    return MULTIMODAL / sub / case / f"{sub}_image.nii.gz", MULTIMODAL / sub / case / f"{sub}_mask.nii.gz"
+
+
+def writable_copy(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    for p in dest.rglob("*"):
+        p.chmod(0o644 if p.is_file() else 0o755)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def ct_classic(tmp_path_factory) -> tuple[Path, Path, np.ndarray]:
+    """STS_002's CT series (uncompressed), its RTSTRUCT, and its classic ingest's voxels (HU)."""
+    image, rs = multimodal_series("STS_002", "CT")
+    from radiodeep.ingest import ingest_case
+
+    out = tmp_path_factory.mktemp("ct_classic")
+    ingest_case(image, rs, out, case_id="STS_002", modality="CT")
+    return image, rs, read(out / "image.nii.gz")
