@@ -10,7 +10,14 @@ from pydicom.uid import generate_uid
 
 from radiodeep.errors import CaseError
 from radiodeep.ingest import ingest_case
-from tests.ingest.conftest import dice, edit_series, multimodal_nifti, multimodal_series, read, writable_copy
+from tests.ingest.conftest import (
+    dice,
+    edit_series,
+    multimodal_nifti,
+    multimodal_series,
+    read,
+    writable_copy,
+)
 
 ROIS = {"CT": "GTV_Mass_CT", "MR": "GTV_Mass_MR_T1"}
 
