@@ -4,8 +4,9 @@ highdicom's volume API sorts the frames by their PlanePositionSequence along the
 their PlaneOrientationSequence and refuses frames that do not form one regular volume (mixed
 orientations, uneven spacing, several frames at one position as in multi-echo or 4D files):
 geometry is checked per frame. The modality transform (PixelValueTransformation, i.e. rescale
-to HU) is applied per frame, as for a classic series; PET goes to SUVbw from the top-level
-headers. Slices are ordered as in a classic series (increasing along row x column cosines).
+to HU) is applied per frame, as for a classic series; PET goes to SUVbw from the header's
+attributes (top level, else the shared functional groups, where Legacy Converted Enhanced files
+keep Units, DecayCorrection and the radiopharmaceutical). Slices are ordered as in a classic series (increasing along row x column cosines).
 
 Example:
     >>> image, info = read_multiframe(series, case_id="P1")  # doctest: +SKIP
@@ -30,7 +31,7 @@ def read_multiframe(series: Series, case_id: str | None = None) -> tuple[sitk.Im
     if len(series.files) != 1:
         raise CaseError(case_id, series.files[0].parent,
                         f"series {series.uid} is split over {len(series.files)} files, of which some are multi-frame; one multi-frame file per series is supported")
-    path, header = series.files[0], series.headers[0]
+    path, header = series.files[0], series.header
     ts = pixels.transfer_syntax(header)
     if ts not in pixels.NATIVE:
         pixels.decoding_plugin(ts, case_id, path)  # a clear error before highdicom's own

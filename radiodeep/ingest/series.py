@@ -58,6 +58,11 @@ class Series:
         return len(self.files)
 
     @property
+    def header(self) -> pydicom.Dataset:
+        """The first file's header; for a multi-frame file with the shared (then first frame's) functional group values at the top level."""
+        return flat_header(self.headers[0]) if self.multiframe else self.headers[0]
+
+    @property
     def is_image(self) -> bool:
         return self.modality not in NON_IMAGE_MODALITIES and has_geometry(self.headers[0])
 
@@ -70,6 +75,32 @@ class Series:
 def is_multiframe(ds: pydicom.Dataset) -> bool:
     """An enhanced (or Legacy Converted Enhanced) multi-frame image: per-frame functional groups."""
     return "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds
+
+
+def _group_items(ds: pydicom.Dataset):
+    """Items of the shared, then the first frame's functional groups, nested items included (breadth first)."""
+    queue = [g[0] for key in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence") if (g := ds.get(key))]
+    while queue:
+        item = queue.pop(0)
+        yield item
+        queue += [el.value[0] for el in item if el.VR == "SQ" and el.value and el.keyword != "RadiopharmaceuticalInformationSequence"]
+
+
+def flat_header(ds: pydicom.Dataset) -> pydicom.Dataset:
+    """A copy of a multi-frame header where attributes missing at the top level come from its functional groups.
+
+    Enhanced and Legacy Converted Enhanced files keep e.g. PixelSpacing, KVP, the PET Units and
+    the radiopharmaceutical in functional group items; the first value found wins.
+    """
+    flat = pydicom.Dataset()
+    flat.update({el.tag: el for el in ds if el.keyword not in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence")})
+    if hasattr(ds, "file_meta"):
+        flat.file_meta = ds.file_meta
+    for item in _group_items(ds):
+        for el in item:
+            if el.tag not in flat and not (el.VR == "SQ" and el.keyword.endswith("FunctionalGroupsSequence")):
+                flat.add(el)
+    return flat
 
 
 def has_geometry(ds: pydicom.Dataset) -> bool:

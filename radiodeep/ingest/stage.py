@@ -145,7 +145,7 @@ def ingest_case(
         series = select_series(discover_series(image_path, case_id), series_uid, modality, case_id, image_path)
         img, info = read_volume(series, case_id, slice_spacing, slice_tolerance_mm)
         header.update(source_format="dicom", **info)
-        header.update(acquisition_fields(series.headers[0], uid_salt, keep_uids))
+        header.update(acquisition_fields(series.header, uid_salt, keep_uids))
         frame_uid, chosen_uid = series.frame_of_reference, series.uid
     else:
         img = read_image(image_path, case_id)

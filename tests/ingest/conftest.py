@@ -121,12 +121,27 @@ def writable_copy(src: Path, dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def ct_classic(tmp_path_factory) -> tuple[Path, Path, np.ndarray]:
-    """STS_002's CT series (uncompressed), its RTSTRUCT, and its classic ingest's voxels (HU)."""
-    image, rs = multimodal_series("STS_002", "CT")
-    from radiodeep.ingest import ingest_case
+def read_series(folder: Path, modality: str | None = None, image: bool = False) -> tuple[np.ndarray | sitk.Image, dict]:
+    """The volume (slice, row, column; or the SimpleITK image) and facts of the one image series in ``folder``, as ingest reads it."""
+    from radiodeep.ingest.series import discover_series, select_series
+    from radiodeep.ingest.volume import read_volume
 
-    out = tmp_path_factory.mktemp("ct_classic")
-    ingest_case(image, rs, out, case_id="STS_002", modality="CT")
-    return image, rs, read(out / "image.nii.gz")
+    volume, info = read_volume(select_series(discover_series(folder), modality=modality))
+    return (volume if image else sitk.GetArrayFromImage(volume)), info
+
+
+@pytest.fixture(scope="session")
+def ct_classic() -> tuple[Path, Path, np.ndarray]:
+    """STS_002's CT series (uncompressed), its RTSTRUCT, and the voxels (HU) of its classic read."""
+    image, rs = multimodal_series("STS_002", "CT")
+    return image, rs, read_series(image)[0]
+
+
+@pytest.fixture(scope="session")
+def ct_j2k(ct_classic, tmp_path_factory) -> Path:
+    """STS_002's CT series transcoded to JPEG 2000 lossless."""
+    from pydicom import uid
+
+    from tests.ingest.transcode import transcode_series
+
+    return transcode_series(ct_classic[0], tmp_path_factory.mktemp("ct_j2k") / "image", uid.JPEG2000Lossless)
