@@ -79,7 +79,7 @@ def main() -> None:
             multi = enhanced(plain, base / "enhanced")
             files = sorted(str(f) for f in plain.glob("*.dcm"))
 
-            def bare():
+            def bare(files=files):
                 reader = sitk.ImageSeriesReader()
                 reader.SetFileNames(files)
                 reader.Execute()

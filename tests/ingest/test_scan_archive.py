@@ -57,7 +57,7 @@ def test_manifest_finds_compressed_and_multiframe_and_lists_the_rest(archive, tm
     res = runner.invoke(app, ["manifest", str(root), "-o", str(out)])
     assert res.exit_code == 0, res.output
     m = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert sorted(zip(m["modality"], m["n_slices"].astype(int), m["image"].str.split("/").str[-1])) == [
+    assert sorted(zip(m["modality"], m["n_slices"].astype(int), m["image"].str.split("/").str[-1], strict=True)) == [
         ("CT", 48, "ct"), ("CT", 48, "ct_j2k"), ("MR", 35, "mr_enhanced")]
     assert m.loc[m["image"].str.endswith("ct"), "roi"].item() == "GTV_Mass_CT"
     skipped = pd.read_csv(tmp_path / "manifest_skipped.csv")
