@@ -61,7 +61,8 @@ def read_seg(path: str | Path, image: sitk.Image, frame_uid: str | None = None, 
     except Exception as exc:
         raise CaseError(case_id, path, f"cannot read DICOM-SEG ({type(exc).__name__}: {exc})") from exc
     if frame_uid and str(seg.get("FrameOfReferenceUID", "")) not in ("", frame_uid):
-        raise CaseError(case_id, path, f"SEG FrameOfReferenceUID {seg.FrameOfReferenceUID} differs from the image's {frame_uid}")
+        raise CaseError(case_id, path, f"SEG FrameOfReferenceUID {seg.FrameOfReferenceUID} differs from the image's {frame_uid}; if its frames "
+                                       "lie on this image's grid, set ingest.frame_of_reference: trust_geometry (or ingest.trust_geometry_cases)")
     number = _pick_segment(seg, roi, case_id, path)
     try:
         vol = seg.get_volume(segment_numbers=[number], combine_segments=True, dtype=np.uint8)

@@ -86,3 +86,19 @@ def test_contours_outside_the_volume_stay_an_error_naming_how_far(mismatched, tm
     assert highest > top_z
     with pytest.raises(CaseError, match=rf"contour points lie up to {highest - top_z:.1f} mm outside the image volume"):
         ingest_case(case / "image", rs, tmp_path / "out", **ARGS, frame_of_reference="trust_geometry")
+
+
+def test_seg_in_another_frame_refused_then_trusted(mismatched, tmp_path):
+    from radiodeep.ingest.seg import export_seg
+
+    case, _, ref_mask, ref_image = mismatched
+    seg = tmp_path / "seg.dcm"
+    export_seg(case / "image", ref_image.with_name("mask.nii.gz"), seg, "GTV")
+    ds = pydicom.dcmread(seg)
+    ds.FrameOfReferenceUID = generate_uid()
+    ds.save_as(seg)
+    with pytest.raises(CaseError, match="SEG FrameOfReferenceUID .* differs from the image's .*trust_geometry"):
+        ingest_case(case / "image", seg, tmp_path / "out", **ARGS)
+    header = ingest_case(case / "image", seg, tmp_path / "out", **{**ARGS, "roi": "GTV"}, frame_of_reference="trust_geometry")
+    assert header["frame_of_reference"] == "mismatch" and header["mask_format"] == "seg"
+    assert np.array_equal(read(tmp_path / "out" / "mask.nii.gz"), ref_mask)
