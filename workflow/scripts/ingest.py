@@ -17,4 +17,6 @@ with log_to(snakemake.log[0]):
         uid_salt=s["uid_salt"],
         keep_uids=s["keep_uids"],
         default_roi=s["roi"],
+        frame_of_reference=s["frame_of_reference"],
+        trust_geometry_cases=s["trust_geometry_cases"],
     )
