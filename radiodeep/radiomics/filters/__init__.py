@@ -32,7 +32,7 @@ PARAMETERS = {
     "gabor": {"sigma": 5.0, "lambda": 2.0, "gamma": 1.5, "theta": 0.0, "theta_step": 22.5,
               "response": "modulus", "pooling": "mean", "truncate": 4.0},
     "wavelet": {"wavelet": "db3", "subband": "LLH", "level": 1, "rotation_invariance": True, "pooling": "mean"},
-    "simoncelli": {"level": 1},
+    "simoncelli": {"level": 1, "mode": "periodic"},  # the consensus maps and values: on the image's own FFT grid
 }
 COMMON = {"mode": "mirror", "dims": 3}
 # Gabor in 3D: the orientation sweep runs in the three orthogonal planes; one orientation (no
@@ -49,7 +49,7 @@ def filter_settings(entry: dict) -> dict:
     kind = entry.pop("filter", None)
     if kind not in PARAMETERS:
         raise ValueError(f"ibsi_filters entry {entry!r}: 'filter' must be one of {', '.join(PARAMETERS)}, not {kind!r}")
-    known = {**PARAMETERS[kind], **COMMON}
+    known = {**COMMON, **PARAMETERS[kind]}
     unknown = set(entry) - set(known)
     if unknown:
         raise ValueError(f"ibsi_filters {kind}: unknown parameter(s) {sorted(unknown)}; known: {sorted(known)}")

@@ -42,7 +42,7 @@ def simoncelli_filter(image: np.ndarray, level: int = 1, mode: str = "periodic",
         pad = [(n // 2, n // 2) if a in axes else (0, 0) for a, n in enumerate(image.shape)]
         image = np.pad(image, pad, mode=PAD_MODES[mode])
     kernel = simoncelli_response([image.shape[a] for a in axes], level)
-    spectrum = sfft.fftn(image, axes=axes, workers=-1)
+    spectrum = sfft.fftn(image.astype(np.float32), axes=axes, workers=-1)  # single precision: ample for IBSI
     shape = [image.shape[a] if a in axes else 1 for a in range(3)]
-    out = sfft.ifftn(spectrum * kernel.reshape(shape), axes=axes, workers=-1).real
+    out = sfft.ifftn(spectrum * kernel.reshape(shape).astype(np.float32), axes=axes, workers=-1).real.astype(np.float64)
     return out[tuple(slice(p[0], p[0] + n - sum(p)) for p, n in zip(pad, image.shape, strict=True))]

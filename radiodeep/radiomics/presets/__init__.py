@@ -48,8 +48,8 @@ def preset_hash(params: dict) -> str:
 
 def pyradiomics_sections(params: dict) -> dict:
     """The parameters pyradiomics reads (``imageType``, ``featureClass``, ``setting``,
-    ``voxelSetting``), without radiodeep's ``ibsi`` section."""
-    return {k: v for k, v in params.items() if k != "ibsi"}
+    ``voxelSetting``), without radiodeep's ``ibsi`` and ``ibsi_filters`` sections."""
+    return {k: v for k, v in params.items() if k not in ("ibsi", "ibsi_filters")}
 
 
 def params_from_config(radiomics: dict, modality: str) -> dict:
