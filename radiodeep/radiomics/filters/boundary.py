@@ -84,14 +84,35 @@ def rotated_sets(kernel_sets: list[list[np.ndarray]], invariant: bool) -> list[l
     return out
 
 
-def convolve_separable(image: np.ndarray, kernels: list[np.ndarray], mode: str) -> np.ndarray:
-    """Convolve with a separable kernel given as 1D factors in x, y[, z] order (x is the last
-    array axis); 2 factors filter each axial slice."""
+def rotated_responses(image: np.ndarray, stages: list[list[np.ndarray]], mode: str, invariant: bool):
+    """Yield the response of each distinct rotation of a cascade of separable kernels (stages of
+    1D factors in x, y[, z] order, applied in turn), computed with as few 1D convolutions as the
+    kernels allow: a factor that is minus another (a reversed antisymmetric kernel) reuses its
+    result with the sign changed, and rotations sharing their first convolutions share them
+    (rotations visited in sorted order, one partial result kept per depth)."""
     nd_mode = NDIMAGE_MODES[check_mode(mode)]
-    out = image
-    for i, kernel in enumerate(kernels):
-        out = ndimage.convolve1d(out, kernel, axis=2 - i, mode=nd_mode)
-    return out
+    plans = []
+    for rotated in rotated_sets(stages, invariant):
+        ops, sign = [], 1
+        for stage in rotated:
+            for i, kernel in enumerate(stage):
+                nonzero = np.flatnonzero(kernel)
+                if nonzero.size and kernel[nonzero[0]] < 0:
+                    kernel, sign = -kernel, -sign
+                ops.append((2 - i, kernel))
+        plans.append((tuple((axis, k.tobytes()) for axis, k in ops), ops, sign))
+    plans.sort(key=lambda plan: plan[0])
+    keys: list = []
+    partial = [image]
+    for plan_keys, ops, sign in plans:
+        common = 0
+        while common < len(keys) and plan_keys[common] == keys[common]:
+            common += 1
+        del keys[common:], partial[common + 1:]
+        for axis, kernel in ops[common:]:
+            partial.append(ndimage.convolve1d(partial[-1], kernel, axis=axis, mode=nd_mode))
+            keys.append((axis, kernel.tobytes()))
+        yield partial[-1] if sign > 0 else -partial[-1]
 
 
 def pool(responses, method: str) -> np.ndarray:

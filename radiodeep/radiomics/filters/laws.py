@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from radiodeep.radiomics.filters.boundary import convolve_separable, pool, rotated_sets
+from radiodeep.radiomics.filters.boundary import pool, rotated_responses
 from radiodeep.radiomics.filters.mean import mean_filter
 
 LAWS_1D = {
@@ -43,8 +43,7 @@ def laws_filter(image: np.ndarray, kernel: str = "L5E5E5", mode: str = "mirror",
     """
     factors = laws_kernels(kernel, normalise)
     image = np.asarray(image, dtype=np.float64)
-    sets = rotated_sets([factors], rotation_invariance)
-    response = pool((convolve_separable(image, stage[0], mode) for stage in sets), pooling)
+    response = pool(rotated_responses(image, [factors], mode, rotation_invariance), pooling)
     if energy:
         response = mean_filter(np.abs(response), 2 * int(delta) + 1, mode, dims=len(factors))
     return response

@@ -6,13 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radiodeep.radiomics.filters.boundary import (
-    convolve_separable,
-    dilate,
-    odd_length,
-    pool,
-    rotated_sets,
-)
+from radiodeep.radiomics.filters.boundary import dilate, odd_length, pool, rotated_responses
 
 
 def _bank(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
@@ -44,18 +38,12 @@ def wavelet_filter(image: np.ndarray, wavelet: str = "db3", subband: str = "LLH"
         raise ValueError(f"wavelet level must be 1 or more, not {level!r}")
     lo, hi = _bank(wavelet)
     stages = [[lo] * len(letters) for _ in range(int(level) - 1)] + [[lo if c == "L" else hi for c in letters]]
-    image = np.asarray(image, dtype=np.float64)
-
-    def cascade(rotated):
-        out = image
-        for depth, stage in enumerate(rotated):
-            kernels = stage
-            for _ in range(depth):
-                kernels = [dilate(k) for k in kernels]
-            out = convolve_separable(out, kernels, mode)
-        return out
-
-    return pool((cascade(r) for r in rotated_sets(stages, rotation_invariance)), pooling)
+    # a trous: stage d's filters dilated d times (dilation commutes with the rotations' reversals)
+    for depth in range(1, len(stages)):
+        for _ in range(depth):
+            stages[depth] = [dilate(k) for k in stages[depth]]
+    responses = rotated_responses(np.asarray(image, dtype=np.float64), stages, mode, rotation_invariance)
+    return pool(responses, pooling)
 
 
 def wavelet_radius(wavelet: str = "db3", level: int = 1, **_) -> float:
