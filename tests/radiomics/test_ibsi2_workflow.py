@@ -61,3 +61,33 @@ def test_bad_filter_entry_names_the_problem():
     params["ibsi_filters"] = [{"filter": "gabor", "wavelength": 2}]
     with pytest.raises(CaseError, match="unknown parameter"):
         extract_case(image, mask, params, "ct", mode="ibsi")
+
+
+def test_workflow_batch_records_filtered_texture_features(cube_case, tmp_path):
+    """What the workflow's radiomics rule runs: the config's preset (a file with ``ibsi_filters``)
+    through ``params_from_config`` and ``run_batch``, on two workers."""
+    import json
+
+    import yaml
+
+    from radiodeep.radiomics import run_batch
+    from radiodeep.radiomics.presets import params_from_config, preset_hash
+
+    preset = tmp_path / "filtered.yaml"
+    preset.write_text(yaml.safe_dump({
+        "imageType": {"Original": {}}, "featureClass": {"shape": None, "firstorder": None, "glcm": ["Contrast"]},
+        "setting": {"binWidth": 0.5, "label": 1}, "ibsi": {"spacing": None},
+        "ibsi_filters": [{"filter": "mean", "support": 3}, {"filter": "wavelet", "wavelet": "haar", "subband": "HHH"}],
+    }))
+    params = params_from_config({"preset": str(preset), "settings": None, "image_types": None}, "PET")
+    image, mask = cube_case
+    record = run_batch([("cube", image, mask, tmp_path / "cube.json")], params, mode="ibsi", workers=2)[0]
+    assert json.loads((tmp_path / "cube.json").read_text())["features"] == record["features"]
+    names = record["features"]
+    for prefix in ("ibsi-mean-3-3d", "ibsi-wavelet-haar-HHH-level1-invariant"):
+        assert f"{prefix}_glcm_Contrast" in names and f"{prefix}_firstorder_Mean" in names
+        assert not any(n.startswith(f"{prefix}_shape") for n in names)  # shape: the original image's only
+    assert names["ibsi-mean-3-3d_firstorder_Mean"] == pytest.approx(names["original_firstorder_Mean"], rel=0.2)
+    assert abs(names["ibsi-wavelet-haar-HHH-level1-invariant_firstorder_Mean"]) < 0.5 * names["original_firstorder_Mean"]
+    params.pop("ibsi_filters")
+    assert record["preset_hash"] != preset_hash(params)  # provenance tells the two apart
