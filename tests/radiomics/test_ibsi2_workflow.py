@@ -91,3 +91,13 @@ def test_workflow_batch_records_filtered_texture_features(cube_case, tmp_path):
     assert abs(names["ibsi-wavelet-haar-HHH-level1-invariant_firstorder_Mean"]) < 0.5 * names["original_firstorder_Mean"]
     params.pop("ibsi_filters")
     assert record["preset_hash"] != preset_hash(params)  # provenance tells the two apart
+
+
+def test_preset_with_a_bad_filter_entry_fails_on_loading(tmp_path):
+    import yaml
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"imageType": {"Original": {}}, "ibsi_filters": [{"filter": "laws", "kernel": "X5"}]}))
+    with pytest.raises(ValueError, match=r"radiomics preset .*bad.yaml: unknown Laws kernel 'X5'"):
+        load_preset(path)
+    assert len(load_preset("IBSI2_CT")["ibsi_filters"]) == 8

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from radiodeep.radiomics.filters.boundary import check_mode
 from radiodeep.radiomics.filters.gabor import gabor_filter, gabor_radius
-from radiodeep.radiomics.filters.laws import laws_filter, laws_radius
+from radiodeep.radiomics.filters.laws import laws_filter, laws_kernels, laws_radius
 from radiodeep.radiomics.filters.log import log_filter, log_radius
 from radiodeep.radiomics.filters.mean import mean_filter, mean_radius
 from radiodeep.radiomics.filters.simoncelli import simoncelli_filter
@@ -54,9 +55,14 @@ def filter_settings(entry: dict) -> dict:
     if unknown:
         raise ValueError(f"ibsi_filters {kind}: unknown parameter(s) {sorted(unknown)}; known: {sorted(known)}")
     out = {"filter": kind, **known, **entry}
+    check_mode(out["mode"])
+    if out.get("pooling", "max") not in ("max", "min", "mean"):
+        raise ValueError(f"ibsi_filters {kind}: pooling must be max, min or mean, not {out['pooling']!r}")
     if kind == "laws":
-        out["dims"] = len(out["kernel"]) // 2
+        out["dims"] = len(laws_kernels(out["kernel"]))
     elif kind == "wavelet":
+        if len(out["subband"]) not in (2, 3) or set(out["subband"].upper()) - {"L", "H"}:
+            raise ValueError(f"ibsi_filters wavelet: sub-band must be 2 or 3 letters of L and H (e.g. LLH), not {out['subband']!r}")
         out["dims"] = len(out["subband"])
     if out["dims"] not in (2, 3):
         raise ValueError(f"ibsi_filters {kind}: dims must be 2 (per axial slice) or 3, not {out['dims']!r}")

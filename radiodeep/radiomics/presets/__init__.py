@@ -33,6 +33,14 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> dict
         params = yaml.safe_load(text)
     params = copy.deepcopy(params)
     params.setdefault("setting", {})
+    if params.get("ibsi_filters"):  # checked here, so a bad entry stops the workflow at parse time
+        from radiodeep.radiomics.filters import filter_settings
+
+        for entry in params["ibsi_filters"]:
+            try:
+                filter_settings(entry)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"radiomics preset {name_or_path}: {exc}") from exc
     for key, value in (overrides or {}).items():
         if key in ("imageType", "featureClass"):
             params[key] = value
