@@ -49,8 +49,8 @@ def filtered_image(image: sitk.Image, roi: sitk.Image, entry: dict) -> tuple[sit
     spacing = tuple(reversed(image.GetSpacing()))
     mask = sitk.GetArrayViewFromImage(roi) > 0
     outer = roi_box(mask, filter_radius(spacing, entry))
-    response = apply_filter(sitk.GetArrayFromImage(image)[outer].astype(np.float64), spacing, entry)
     inner = roi_box(mask[outer], 0)
+    response = apply_filter(sitk.GetArrayFromImage(image)[outer].astype(np.float64), spacing, entry, inner)
     box = tuple(slice((o.start or 0) + i.start, (o.start or 0) + i.stop) for o, i in zip(outer, inner, strict=True))
     return _as_image(response[inner], roi, box)
 

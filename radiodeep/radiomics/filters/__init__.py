@@ -69,8 +69,11 @@ def filter_settings(entry: dict) -> dict:
     return out
 
 
-def apply_filter(image: np.ndarray, spacing, entry: dict) -> np.ndarray:
-    """The response map of one ``ibsi_filters`` entry on a (z, y, x) array with (z, y, x) spacing (mm)."""
+def apply_filter(image: np.ndarray, spacing, entry: dict, region: tuple[slice, ...] | None = None) -> np.ndarray:
+    """The response map of one ``ibsi_filters`` entry on a (z, y, x) array with (z, y, x) spacing (mm).
+
+    ``region``: the voxels wanted, if not all; the Gabor filter then computes only those (the
+    others are 0), the other filters ignore it."""
     s = filter_settings(entry)
     kind, mode, dims = s["filter"], s["mode"], s["dims"]
     if kind == "mean":
@@ -81,7 +84,8 @@ def apply_filter(image: np.ndarray, spacing, entry: dict) -> np.ndarray:
         return laws_filter(image, s["kernel"], mode, s["rotation_invariance"], s["pooling"], s["energy"], s["delta"])
     if kind == "gabor":
         return gabor_filter(image, spacing, s["sigma"], s["lambda"], s["gamma"], s["theta"], s["theta_step"],
-                            s["response"], s["pooling"], 3 if dims == 3 and s["theta_step"] else 1, mode, s["truncate"])
+                            s["response"], s["pooling"], 3 if dims == 3 and s["theta_step"] else 1, mode, s["truncate"],
+                            region)
     if kind == "wavelet":
         return wavelet_filter(image, s["wavelet"], s["subband"], s["level"], mode, s["rotation_invariance"], s["pooling"])
     return simoncelli_filter(image, s["level"], mode, dims)
