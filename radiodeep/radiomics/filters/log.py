@@ -24,9 +24,11 @@ def log_filter(image: np.ndarray, spacing, sigma: float = 1.5, truncate: float =
         True
     """
     axes = plane_axes(dims)
-    sigmas = [float(sigma) / float(spacing[a]) for a in axes]
-    return ndimage.gaussian_laplace(np.asarray(image, dtype=np.float64), sigmas, mode=NDIMAGE_MODES[check_mode(mode)],
-                                    truncate=float(truncate), axes=axes)
+    image = np.asarray(image, dtype=np.float64)
+    sigmas = [float(sigma) / float(spacing[a]) if a in axes else 0.0 for a in range(3)]  # 0: axis left alone
+    nd_mode = NDIMAGE_MODES[check_mode(mode)]
+    return sum(ndimage.gaussian_filter(image, sigmas, order=[2 if a == b else 0 for b in range(3)], mode=nd_mode,
+                                       truncate=float(truncate)) for a in axes)
 
 
 def log_radius(spacing, sigma: float = 1.5, truncate: float = 4.0, **_) -> float:
