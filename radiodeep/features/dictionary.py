@@ -172,6 +172,9 @@ def _filter_of(image_type: str) -> str:
         return f"wavelet {image_type.split('-', 1)[1]}"
     if image_type.startswith("deep"):
         return "none"
+    if image_type.startswith("ibsi-"):  # radiodeep's IBSI 2 filters: the name holds every parameter
+        kind, *params = image_type.split("-")[1:]
+        return f"IBSI 2 {kind} filter: {', '.join(params)}"
     return image_type
 
 

@@ -19,6 +19,8 @@ from radiodeep.images import check_same_grid, read_image, read_label_map
 from radiodeep.io import write_json
 from radiodeep.radiomics import ibsi
 from radiodeep.radiomics.engine import _Prepared, _pyradiomics_run, _split_result, extractor
+from radiodeep.radiomics.filtered import filtered_features, resegmented_roi
+from radiodeep.radiomics.filters import filter_settings
 from radiodeep.radiomics.parallel import _execute_split
 from radiodeep.radiomics.presets import preset_hash
 
@@ -59,16 +61,24 @@ def _prepare(image: sitk.Image, mask: sitk.Image, params: dict, label: int, mode
     if mode not in _MODES:
         raise ValueError(f"radiomics mode must be 'pyradiomics' or 'ibsi', not {mode!r}")
     if mode == "pyradiomics":
-        return _Prepared(image, mask, label, {k: v for k, v in params.items() if k != "ibsi"})
+        return _Prepared(image, mask, label, {k: v for k, v in params.items() if k not in ibsi.RADIODEEP_SECTIONS})
     settings = ibsi.ibsi_settings(params)
+    filters = [filter_settings(entry) for entry in params.get("ibsi_filters") or []]  # checked before any work
     image, roi = ibsi.preprocess(image, mask, label, settings)
     n_voxels = int(sitk.GetArrayViewFromImage(roi).sum())
-    py_params = ibsi.pyradiomics_params(params, ibsi.resegmentation_range(image, roi, settings))
-    return _Prepared(image, roi, 1, py_params, ibsi.bin_origin({**py_params, "ibsi": settings}), n_voxels)
+    reseg_range = ibsi.resegmentation_range(image, roi, settings)
+    py_params = ibsi.pyradiomics_params(params, reseg_range)
+    return _Prepared(image, roi, 1, py_params, ibsi.bin_origin({**py_params, "ibsi": settings}), n_voxels,
+                     filters, reseg_range)
 
 
 def _finish(features: dict, prepared: _Prepared, mode: str) -> dict:
-    return ibsi.correct_features(features, prepared.n_voxels) if mode == "ibsi" else features
+    if mode != "ibsi":
+        return features
+    if prepared.filters:  # IBSI 2 response maps, pyradiomics on each (radiodeep.radiomics.filtered)
+        roi = resegmented_roi(prepared.image, prepared.mask, prepared.reseg_range)
+        features = {**features, **filtered_features(prepared.image, roi, prepared.params, prepared.filters)}
+    return ibsi.correct_features(features, prepared.n_voxels)
 
 
 def execute(image: sitk.Image, mask: sitk.Image, params: dict, label: int = 1, mode: str = "pyradiomics") -> tuple[dict, dict]:
@@ -107,12 +117,13 @@ def extract_images(
             with _pyradiomics_run(prepared.origin):
                 result = extractor(prepared.params).execute(prepared.image, prepared.mask, label=prepared.label)
             split = _split_result(result)
+        features, diagnostics = split
+        features = _finish(features, prepared, mode)
     except (ValueError, RuntimeError, IndexError) as exc:
         if any(t in str(exc) for t in _TOO_SMALL):
             raise NoRoi(case_id, mask_path, f"ROI too small for pyradiomics on this grid: {exc}") from exc
         raise CaseError(case_id, mask_path, f"pyradiomics failed: {exc}") from exc
-    features, diagnostics = split
-    return {"features": _finish(features, prepared, mode), "diagnostics": diagnostics}
+    return {"features": features, "diagnostics": diagnostics}
 
 
 def read_case(image_path: str | Path, mask_path: str | Path, case_id: str | None = None,
