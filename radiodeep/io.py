@@ -91,6 +91,9 @@ def read_json(path: str | Path) -> Any:
 def write_table(df, path: str | Path, **metadata: str) -> None:
     """Write a pandas DataFrame as CSV or Parquet (by extension), atomically.
 
+    CSV: no index column, missing values as empty fields, UTF-8 without BOM, ``\n`` line ends
+    (``readr::read_csv`` and ``read.csv`` read it with the right types and no warnings).
+
     Parquet files carry ``metadata`` (e.g. ``provenance=<hash>``) in their schema metadata under
     ``radiodeep.<key>``; other files get the same keys in a ``<file>.meta.json`` sidecar, written
     before the table so that a table never exists without its sidecar.
@@ -108,7 +111,7 @@ def write_table(df, path: str | Path, **metadata: str) -> None:
             meta.update({f"radiodeep.{k}".encode(): str(v).encode() for k, v in metadata.items()})
             pq.write_table(table.replace_schema_metadata(meta), tmp)
         else:
-            df.to_csv(tmp, index=False)
+            df.to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n")  # what R reads as it is
 
 
 def sidecar_path(path: str | Path) -> Path:
