@@ -94,6 +94,9 @@ def _read(path: str | Path, case_id: str | None, what: str, check_gzip: bool) ->
     """``sitk.ReadImage`` with :func:`check_gzip_complete` run beside it in a thread (zlib
     decompresses without the GIL, so the check costs little extra wall time); a truncated or
     corrupt file is reported as such, whatever ITK made of it."""
+    from radiodeep.imagesize import check_image_size
+
+    check_image_size(path, case_id)  # header only: an absurd claimed size is refused before ITK allocates it
     checked: list[BaseException] = []
     nan_index: list[np.ndarray] = []
     thread = None
