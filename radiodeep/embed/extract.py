@@ -108,7 +108,7 @@ def embed_cases(
         raise ValueError(f"embed.batch_size must be at least 1, not {batch_size}")
     device = resolve_device(device)
     pending: list[tuple[dict, np.ndarray | None, np.ndarray | None]] = []  # records waiting for their batch
-    n_ok = n_cases = 0
+    n_ok = n_cases = n_pending = 0
     for case in cases:
         n_cases += 1
         rec = {"case_id": case.case_id, "source": "deep", **provenance(backbone, pooling, centre)}
@@ -124,9 +124,10 @@ def embed_cases(
             rec["crop_shape"] = list(img.shape)
             pending.append((rec, img, roi))
             n_ok += 1
-            if sum(img is not None for _, img, _ in pending) == batch_size:
+            n_pending += 1
+            if n_pending == batch_size:
                 yield from _embed_pending(backbone, pending, pooling, batch_size, device)
-                pending = []
+                pending, n_pending = [], 0
     yield from _embed_pending(backbone, pending, pooling, batch_size, device)
     log.info("embedded %d of %d cases with %s (%s pooling) on %s", n_ok, n_cases, backbone.name, pooling, device)
 
