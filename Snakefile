@@ -20,6 +20,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/cluster.smk"
 
 
 rule all:

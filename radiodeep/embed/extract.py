@@ -8,7 +8,7 @@ the order given, so two runs of the same config give bitwise-identical vectors.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,6 @@ from radiodeep.embed.backbones import Backbone
 from radiodeep.embed.crop import crop_roi
 from radiodeep.errors import CaseError, NoRoi
 from radiodeep.images import read_image, read_label_map
-from radiodeep.io import write_json
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def column_names(backbone: Backbone, widths: dict[str, int]) -> list[str]:
 
 
 def embed_cases(
-    cases: Sequence[CaseInput],
+    cases: Iterable[CaseInput],
     backbone: Backbone,
     *,
     pooling: str = "masked",
@@ -93,48 +92,71 @@ def embed_cases(
     batch_size: int = 8,
     device: str = "cpu",
     on_error: str = "fail",
-) -> list[dict]:
-    """Embed every case; return one record per case (``status`` ok or skipped, ``features``).
+) -> Iterator[dict]:
+    """Embed every case, streaming: yield one record per case (``status`` ok or skipped,
+    ``features``), in the order given, as soon as its batch has gone through the network.
 
+    At most ``batch_size`` crops are held at once (each case's full image only while it is
+    cropped), so memory does not grow with the cohort. Batches are formed from the cases that
+    crop, in order, as before, so the vectors do not depend on how the records are consumed.
     A case that cannot be cropped raises :class:`CaseError` (``on_error='fail'``) or is
     recorded as skipped with its reason; other cases are unaffected.
     """
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
+    if batch_size < 1:
+        raise ValueError(f"embed.batch_size must be at least 1, not {batch_size}")
     device = resolve_device(device)
-    records, crops, rois, ok = [], [], [], []
+    pending: list[tuple[dict, np.ndarray | None, np.ndarray | None]] = []  # records waiting for their batch
+    n_ok = n_cases = n_pending = 0
     for case in cases:
+        n_cases += 1
         rec = {"case_id": case.case_id, "source": "deep", **provenance(backbone, pooling, centre)}
         try:
-            image = read_image(case.image, case.case_id)
-            mask = read_label_map(case.mask, case.case_id)
-            img, roi = crop_roi(image, mask, size_mm=backbone.crop_mm, spacing=backbone.spacing,
-                                intensity=backbone.intensity, centre=centre, case_id=case.case_id,
-                                mask_path=str(case.mask))
+            img, roi = _crop_case(case, backbone, centre)
         except NoRoi as exc:
             log.warning("excluded: %s", exc)
             rec.update({"status": "excluded", "reason": str(exc), "features": {}})
+            pending.append((rec, None, None))
         except CaseError as exc:
             if on_error != "skip":
                 raise
             log.warning("skipping %s", exc)
             rec.update({"status": "skipped", "reason": str(exc), "features": {}})
+            pending.append((rec, None, None))
         else:
-            crops.append(img)
-            rois.append(roi)
-            ok.append(len(records))
             rec["crop_shape"] = list(img.shape)
-        records.append(rec)
-    if ok:
-        vectors = embed_arrays(backbone, np.stack(crops), np.stack(rois), pooling, batch_size, device)
+            pending.append((rec, img, roi))
+            n_ok += 1
+            n_pending += 1
+            if n_pending == batch_size:
+                yield from _embed_pending(backbone, pending, pooling, batch_size, device)
+                pending, n_pending = [], 0
+    yield from _embed_pending(backbone, pending, pooling, batch_size, device)
+    log.info("embedded %d of %d cases with %s (%s pooling) on %s", n_ok, n_cases, backbone.name, pooling, device)
+
+
+def _crop_case(case: CaseInput, backbone: Backbone, centre: str) -> tuple[np.ndarray, np.ndarray]:
+    image = read_image(case.image, case.case_id)
+    mask = read_label_map(case.mask, case.case_id)
+    return crop_roi(image, mask, size_mm=backbone.crop_mm, spacing=backbone.spacing, intensity=backbone.intensity,
+                    centre=centre, case_id=case.case_id, mask_path=str(case.mask))
+
+
+def _embed_pending(backbone: Backbone, pending: list, pooling: str, batch_size: int, device: str) -> Iterator[dict]:
+    """Run the crops of ``pending`` (one batch at most) through the network; yield every record in order."""
+    crops = [(rec, img, roi) for rec, img, roi in pending if img is not None]
+    if crops:
+        vectors = embed_arrays(backbone, np.stack([c[1] for c in crops]), np.stack([c[2] for c in crops]),
+                               pooling, batch_size, device)
         names = column_names(backbone, {lv: v.shape[1] for lv, v in vectors.items()})
         matrix = np.concatenate([vectors[lv] for lv in backbone.levels], axis=1)
-        for row, idx in zip(matrix, ok, strict=True):
+        for row, (rec, _, _) in zip(matrix, crops, strict=True):
             if not np.all(np.isfinite(row)):
-                raise CaseError(records[idx]["case_id"], None, "embedding has NaN/inf values (check the intensity window)")
-            records[idx].update({"status": "ok", "features": dict(zip(names, row.tolist(), strict=True))})
-    log.info("embedded %d of %d cases with %s (%s pooling) on %s", len(ok), len(cases), backbone.name, pooling, device)
-    return records
+                raise CaseError(rec["case_id"], None, "embedding has NaN/inf values (check the intensity window)")
+            rec.update({"status": "ok", "features": dict(zip(names, row.tolist(), strict=True))})
+    for rec, _, _ in pending:
+        yield rec
 
 
 def provenance(backbone: Backbone, pooling: str, centre: str) -> dict:
@@ -146,8 +168,6 @@ def provenance(backbone: Backbone, pooling: str, centre: str) -> dict:
     }
 
 
-def write_records(records: Sequence[dict], outputs: Sequence[str | Path]) -> None:
-    """Write each case's record to the output whose file name is ``<case_id>.json``."""
-    by_case = {rec["case_id"]: rec for rec in records}
-    for out in outputs:
-        write_json(by_case[Path(out).name.removesuffix(".json")], out)
+def output_paths(outputs: Sequence[str | Path]) -> dict[str, Path]:
+    """Case id -> output file, for outputs named ``<case_id>.json``."""
+    return {Path(out).name.removesuffix(".json"): Path(out) for out in outputs}

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from radiodeep.embed.backbones import build_backbone
-from radiodeep.embed.extract import CaseInput, embed_cases, write_records
+from radiodeep.embed.extract import CaseInput, embed_cases, output_paths
+from radiodeep.errors import RadiodeepError
 from radiodeep.features.dictionary import feature_dictionary
 from radiodeep.features.tables import KEYS, collect_case_records
-from radiodeep.io import read_json, write_table
+from radiodeep.io import read_json, write_json, write_table
 from radiodeep.seeds import seed_everything
 
 log = logging.getLogger(__name__)
@@ -29,19 +30,30 @@ def run_embedding(
     threads: int | None = None,
 ) -> list[dict]:
     """Embed ``cases`` with the backbone of ``settings`` (the config's ``embed`` section) and
-    write one JSON record per case to ``outputs`` (named ``<case_id>.json``)."""
+    write each case's JSON record to the output named ``<case_id>.json`` as soon as its batch is
+    done (``embed.batch_size`` crops in memory at most). Returns the records of the cases that
+    have no output (all of them when ``outputs`` is empty, as for ``radiodeep embed``)."""
     import torch
 
+    paths = output_paths(outputs)
+    unknown = sorted(set(paths) - {case.case_id for case in cases})
+    if unknown:
+        raise RadiodeepError(f"embed outputs {unknown[:5]} name no case of the cohort: the outputs must be "
+                             "<case_id>.json for the cases given")
     seed_everything(seed)
     if threads:
         torch.set_num_threads(int(threads))
     backbone = build_backbone(settings, modality, seed)
-    records = embed_cases(
+    kept = []
+    for record in embed_cases(
         cases, backbone, pooling=settings.get("pooling", "masked"), centre=settings.get("centre", "com"),
         batch_size=int(settings.get("batch_size", 8)), device=settings.get("device", "cpu"), on_error=on_error,
-    )
-    write_records(records, outputs)
-    return records
+    ):
+        if record["case_id"] in paths:
+            write_json(record, paths[record["case_id"]])
+        else:
+            kept.append(record)
+    return kept
 
 
 def deep_dictionary(columns: list[str], records: Sequence[dict]) -> pd.DataFrame:
@@ -67,7 +79,8 @@ def build_deep_tables(
 
     Skipped cases are absent from the table (their reasons stay in the per-case records).
     """
-    recs = [read_json(p) for p in records]
+    # provenance only (no vectors): the vectors are read once, into the table
+    recs = [{k: v for k, v in read_json(p).items() if k != "features"} for p in records]
     hashes = {r["weights_sha256"] for r in recs if r.get("status") == "ok"}
     if len(hashes) > 1:
         raise ValueError(f"per-case records come from different weights ({sorted(hashes)}); rerun the embed rule")

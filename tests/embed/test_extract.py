@@ -115,3 +115,53 @@ def test_same_case_in_two_processes_gives_bitwise_identical_vectors(tmp_path):
     assert a.shape == (64 + 128,) and np.all(np.isfinite(a)) and a.std() > 0
     assert a.tobytes() == b.tobytes()
     assert outs[0]["weights_sha256"] == "random-seed-42" and outs[0]["crop_shape"] == [32, 32, 32]
+
+
+def _cohort(tmp_path, n):
+    """n synthetic cases; the ROI moves so that every case has its own vector."""
+    cases = []
+    for i in range(n):
+        image, _ = blobs(4.0)
+        _, mask = blobs(4.0, shift_mm=(4.0 * i, 0.0, 0.0))
+        cases.append(_write(tmp_path, f"c{i}", image, mask))
+    return cases
+
+
+def test_cases_stream_through_the_network_a_batch_at_a_time(tmp_path, monkeypatch):
+    import radiodeep.embed.extract as extract
+
+    cases = _cohort(tmp_path, 5)
+    bb = build_backbone({"backbone": "random", "resnet": TINY_RESNET, "crop_mm": 48})
+    whole = _vectors(embed_cases(cases, bb, batch_size=8))  # one batch of all 5
+    reads = []
+    read_image = extract.read_image
+    monkeypatch.setattr(extract, "read_image", lambda path, case_id: reads.append(case_id) or read_image(path, case_id))
+    stream = embed_cases(cases, bb, batch_size=2)
+    first = next(stream)
+    # the first record comes out after its batch of 2: the other 3 cases are not read yet
+    assert first["case_id"] == "c0" and reads == ["c0", "c1"]
+    rest = list(stream)
+    assert [r["case_id"] for r in rest] == ["c1", "c2", "c3", "c4"] and reads == [c.case_id for c in cases]
+    streamed = _vectors([first, *rest])
+    assert len({v.tobytes() for v in streamed.values()}) == 5
+    for cid, vec in whole.items():  # batches of 2 or of 5: the same vectors up to float rounding
+        np.testing.assert_allclose(streamed[cid], vec, rtol=1e-5, atol=1e-6)
+
+
+def test_each_record_is_written_as_its_batch_finishes(tmp_path):
+    cases = _cohort(tmp_path, 4)
+    image, mask = blobs(4.0)
+    empty = sitk.Image(mask.GetSize(), sitk.sitkUInt8)
+    empty.CopyInformation(mask)
+    cases.append(_write(tmp_path, "bad", image, empty))  # the 5th case fails (on_error: fail)
+    settings = {"backbone": "random", "resnet": TINY_RESNET, "crop_mm": 48, "batch_size": 2}
+    outputs = [tmp_path / "out" / f"{c.case_id}.json" for c in cases]
+    with pytest.raises(RadiodeepError, match="case bad, file .*label 1 is absent"):
+        run_embedding(cases, settings, outputs)
+    # the two batches before the bad case were written when they finished
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["c0.json", "c1.json", "c2.json", "c3.json"]
+    written = json.loads((tmp_path / "out" / "c3.json").read_text())
+    assert written["status"] == "ok" and written["crop_shape"] == [12, 12, 12] and len(written["features"]) == 128
+    assert run_embedding(cases[:1], settings, [])[0]["case_id"] == "c0"  # no output: returned
+    with pytest.raises(RadiodeepError, match=r"\['other'\] name no case"):
+        run_embedding(cases[:1], settings, [tmp_path / "other.json"])

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from radiodeep.cluster import parse_mem_mb, plan_slurm
 from tests.conftest import LIGHT_STAGES, REPO, copy_demo_subset
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -33,6 +34,7 @@ class Cluster:
     state: Path
     env: dict
     cpus: int
+    mem_mb: int
 
     def jobs(self) -> dict[str, str]:
         """SLURM job id -> state of every job the controller still knows (MinJobAge)."""
@@ -58,8 +60,8 @@ def cluster(tmp_path_factory):
     pids = [int(line.split()[1]) for line in (state / "pids").read_text().splitlines()]
     env = dict(os.environ, SLURM_CONF=str(state / "slurm.conf"),
                PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    info = subprocess.run(["sinfo", "-h", "-o", "%c"], env=env, capture_output=True, text=True)
-    yield Cluster(state, env, int(info.stdout.split()[0]))
+    info = subprocess.run(["sinfo", "-h", "-o", "%c %m"], env=env, capture_output=True, text=True).stdout.split()
+    yield Cluster(state, env, int(info[0]), int(info[1]))
     subprocess.run(teardown, check=True)
     alive = [pid for pid in pids if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
     assert not alive, f"daemons still running after teardown: {alive}"
@@ -84,12 +86,33 @@ def make_study(work: Path, n_pos: int, n_neg: int) -> pd.DataFrame:
     return manifest
 
 
-def slurm_args(cluster: Cluster, *extra: str, chunk: int = 2) -> list[str]:
-    # The project's profile; only the polling delay (and the chunk size, to fit this node's
-    # CPUs) differ, so that the test takes seconds rather than minutes per job.
-    return ["--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm"),
-            "--slurm-init-seconds-before-status-checks", "2", "--slurm-keep-successful-logs",
-            "--group-components", f"case={min(chunk, cluster.cpus)}", *extra]
+def node_profile(folder: Path, cpus: int, mem_mb: int, cases_per_group: int | None = None) -> Path:
+    """The project's SLURM profile with NODE_CPUS and NODE_MEM_MB (and CASES_PER_GROUP) stated as a user would."""
+    text = (REPO / "workflow" / "profiles" / "slurm" / "config.yaml").read_text()
+    if cases_per_group:
+        text = re.sub(r"CASES_PER_GROUP = \d+", f"CASES_PER_GROUP = {cases_per_group}", text, count=1)
+    text, n_cpus = re.subn(r"NODE_CPUS = \d+", f"NODE_CPUS = {cpus}", text, count=1)
+    text, n_mem = re.subn(r"NODE_MEM_MB = \d+", f"NODE_MEM_MB = {mem_mb}", text, count=1)
+    assert n_cpus == n_mem == 1, "the profile no longer states NODE_CPUS / NODE_MEM_MB"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(text)
+    return folder
+
+
+def slurm_args(cluster: Cluster, *extra: str, chunk: int | None = 2, profile: Path | None = None) -> list[str]:
+    # The project's profile stating this node; only the polling delay (and, where a test
+    # needs it, the chunk size) differ, so that the test takes seconds rather than minutes per job.
+    profile = profile or node_profile(cluster.state / "profile", cluster.cpus, cluster.mem_mb)
+    chunk_args = ["--group-components", f"case={min(chunk, cluster.cpus)}"] if chunk else []
+    return ["--workflow-profile", str(profile), "--slurm-init-seconds-before-status-checks", "2",
+            "--slurm-keep-successful-logs", *chunk_args, *extra]
+
+
+def job_request(cluster: Cluster, job_id: str) -> tuple[int, int]:
+    """CPUs and memory (MB) that a job asked SLURM for (the controller keeps ended jobs for MinJobAge)."""
+    out = subprocess.run(["squeue", "-h", "-t", "all", "-j", job_id, "-o", "%C %m"], env=cluster.env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), parse_mem_mb(out[1])
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +193,51 @@ def test_failing_case_reported_others_finish(cluster, tmp_path):
     # The other cases finished.
     done = sorted(p.stem for p in (tmp_path / "results" / "radiomics").glob("*.json"))
     assert done == sorted(set(manifest.case_id) - {bad})
+
+
+def test_cohort_larger_than_a_group_fits_a_small_node(cluster, tmp_path):
+    """5 cases, groups of 4 cases (the profile's default is 10: the same plan, see
+    tests/slurm/test_plan.py), on this node of 2 CPUs (CI): every group job asks for at most
+    the node's CPUs and memory, and every case gets done."""
+    manifest = make_study(tmp_path, n_pos=2, n_neg=3)
+    plan = plan_slurm(cluster.cpus, cluster.mem_mb, cases_per_group=4)
+    assert plan.cases_per_group == 4 > cluster.cpus == plan.cases_in_parallel, "not a node smaller than a group"
+    profile = node_profile(tmp_path / "profile", cluster.cpus, cluster.mem_mb, cases_per_group=4)
+    # ingest only: inside a group job the plugin's job step runs one step at a time
+    targets = [f"results/ingest/{case}/image.nii.gz" for case in manifest.case_id]
+    proc = snakemake(tmp_path, *slurm_args(cluster, chunk=None, profile=profile), targets=targets,
+                     env=cluster.env, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    submitted = dict(SUBMITTED.findall(proc.stderr))
+    assert len(submitted) == 2  # 5 cases in groups of 4
+    states = cluster.jobs()
+    assert all(states[job_id] == "COMPLETED" for job_id in submitted), states
+    # the full group: 2 cases side by side (1 CPU, 2,000 MB each), 2 rounds; the old profile
+    # asked for one CPU and 2,000 MB per case of the group (10 CPUs, 20 GB by default)
+    requests = sorted(job_request(cluster, job_id) for job_id in submitted)
+    assert requests == [(1, 2000), (2, 4000)]
+    done = sorted(p.parent.name for p in (tmp_path / "results" / "ingest").glob("*/image.nii.gz"))
+    assert done == sorted(manifest.case_id)
+
+
+def test_unschedulable_job_stops_the_run_with_slurm_reason(cluster, tmp_path):
+    """A profile that states a bigger node than the cluster has: SLURM leaves the group job
+    pending (PartitionConfig); the watch cancels it and the run stops, naming the reason."""
+    manifest = make_study(tmp_path, n_pos=3, n_neg=7)  # one group of 10 cases
+    profile = node_profile(tmp_path / "profile", cluster.cpus + 8, min(cluster.mem_mb, 2000 * (cluster.cpus + 8)))
+    targets = [f"results/preprocess/{case}/image.nii.gz" for case in manifest.case_id]
+    env = dict(cluster.env, RADIODEEP_SLURM_WATCH_S="2")
+    proc = snakemake(tmp_path, *slurm_args(cluster, chunk=None, profile=profile), targets=targets, env=env,
+                     timeout=300)
+    assert proc.returncode != 0
+    submitted = dict(SUBMITTED.findall(proc.stderr))
+    assert len(submitted) == 1, proc.stderr[-3000:]
+    message = [line for line in proc.stderr.splitlines() if "cannot be scheduled" in line]
+    assert message, proc.stderr[-3000:]
+    assert "reason PartitionConfig" in message[0] and f"asks for {cluster.cpus + 8} CPUs" in message[0]
+    assert f"largest node of partition debug has {cluster.cpus} CPUs" in message[0]
+    cancelled = re.search(r"SLURM job (\d+) ", message[0]).group(1)
+    assert cancelled in submitted and cluster.jobs()[cancelled] == "CANCELLED"
+    assert "Exiting because a job execution failed" in proc.stderr
+    assert not (tmp_path / "results" / "preprocess").exists()
+    assert "cannot be scheduled: reason PartitionConfig" in next((tmp_path / ".snakemake" / "log").glob("*.log")).read_text()
