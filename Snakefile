@@ -30,6 +30,7 @@ rule all:
         "results/provenance.json",
         "results/ingest/qc.csv",
         expand("results/report/{table}.html", table=REPORT_TABLES),
+        REPORT_TARGETS,
         SEGMENT_TARGETS,
         (
             "results/features/stability.csv"
