@@ -21,6 +21,8 @@ from radiodeep.errors import RadiodeepError
 from radiodeep.io import read_json
 from radiodeep.provenance import config_hash, flatten, provenance_hash
 
+FIRST = ("manifest", "modality", "label", "seed")
+
 
 def read_run(provenance_json: str | Path) -> dict:
     """The provenance record of a run, its ``provenance_sha256`` checked against its content."""
@@ -33,9 +35,11 @@ def read_run(provenance_json: str | Path) -> dict:
 
 
 def config_differences(recorded: Mapping, current: Mapping) -> list[tuple[str, Any, Any]]:
-    """(dotted key, value now, value in the run) for every setting that differs, sorted by key."""
+    """(dotted key, value now, value in the run) for every setting that differs: the cohort's
+    settings first (manifest, modality, label, seed), then by key."""
     run, now = dict(flatten(recorded)), dict(flatten(current))
-    return [(key, now.get(key), run.get(key)) for key in sorted(set(run) | set(now)) if run.get(key) != now.get(key)]
+    keys = sorted(set(run) | set(now), key=lambda k: (k not in FIRST, FIRST.index(k) if k in FIRST else 0, k))
+    return [(key, now.get(key), run.get(key)) for key in keys if run.get(key) != now.get(key)]
 
 
 def check_report_config(config: Mapping, provenance_json: str | Path, shown: int = 4) -> dict:

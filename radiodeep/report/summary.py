@@ -34,6 +34,7 @@ TEMPLATE = "summary.html.j2"
 METRIC_COLUMNS = ["sensitivity", "specificity", "ppv", "npv", "brier", "calibration_slope", "perm_p", "n_permutations"]
 COUNT_COLUMNS = {"n", "n_pos", "n_repeats", "n_permutations", "test_n", "features", "kept"}
 IMPORTANCE_TOP = 5
+LOW_DICE_COLUMNS = ["case_id", "fold", "dice", "hd95_mm", "volume_ref_ml", "volume_pred_ml", "dice_baseline"]
 # figure shown on the page -> its key in the inputs
 FIGURES = {"roc": "roc", "calibration": "calibration", "decision_curve": "decision_curve",
            "permutation_null": "permutation_null", "importance": "importance_figure", "contact_sheet": "contact_sheet",
@@ -180,8 +181,8 @@ def summary_context(inputs: Mapping[str, str | Path], min_dice: float | None = N
             "n": len(scored), "dice_mean": fmt(scored["dice"].mean()), "dice_median": fmt(scored["dice"].median()),
             "hd95_median": fmt(scored["hd95_mm"].median(), 1), "min_dice": fmt(min_dice) if min_dice is not None else "",
             "baseline_median": fmt(scored["dice_baseline"].median()) if "dice_baseline" in scored and scored["dice_baseline"].notna().any() else "",
-            "low": table_fragment(low[["case_id", "dice", "hd95_mm", "volume_ref_ml", "volume_pred_ml"]], "low-dice") if len(low) else "",
-            "n_low": len(low), "not_scored": dice[dice["dice"].isna()][["case_id", "note"]].to_dict("records")}
+            "low": table_fragment(low[[c for c in LOW_DICE_COLUMNS if c in low]], "low-dice") if len(low) else "",
+            "n_low": len(low), "not_scored": dice[dice["dice"].isna()].reindex(columns=["case_id", "note"]).fillna("").to_dict("records")}
     if inputs.get("stability"):
         from radiodeep.report.figures import stability_by_family
 

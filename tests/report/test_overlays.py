@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import SimpleITK as sitk
 from PIL import Image
@@ -16,10 +15,8 @@ from radiodeep.report.overlays import (
     case_views,
     load_case,
     order_worst_first,
-    write_overlays,
 )
-
-CASES = ["STS_001", "STS_002", "STS_003"]
+from tests.report.conftest import CASES
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -31,32 +28,8 @@ def _has_colour(png, hex_colour: str, tol: int = 40) -> int:
     return int((np.abs(pixels - _rgb(hex_colour)).sum(axis=2) < tol).sum())
 
 
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory, demo_dir):
-    """Three demo cases; the "U-Net" masks are the reference dilated by 0, 1 and 2 voxels."""
-    work = tmp_path_factory.mktemp("overlays")
-    rows, images, refs, preds = [], {}, {}, {}
-    for grow, case in enumerate(CASES):
-        ref = sitk.ReadImage(str(demo_dir / case / "PET_mask.nii.gz")) > 0
-        pred = sitk.BinaryDilate(ref, [grow] * 3) if grow else ref
-        sitk.WriteImage(pred, str(work / f"{case}_pred.nii.gz"))
-        overlap, distance = sitk.LabelOverlapMeasuresImageFilter(), sitk.HausdorffDistanceImageFilter()
-        overlap.Execute(ref, pred)
-        distance.Execute(ref, pred)  # ITK's Dice and (full) Hausdorff distance: no torch import here
-        dice = overlap.GetDiceCoefficient()
-        rows.append({"case_id": case, "dice": dice, "hd95_mm": distance.GetHausdorffDistance(), "low_dice": dice < 0.7})
-        images[case], refs[case] = str(demo_dir / case / "PET_image.nii.gz"), str(demo_dir / case / "PET_mask.nii.gz")
-        preds[case] = str(work / f"{case}_pred.nii.gz")
-    rows.append({"case_id": "STS_009", "dice": np.nan, "hd95_mm": np.nan, "low_dice": False})  # excluded: no masks
-    pd.DataFrame(rows).to_csv(work / "dice.csv", index=False)
-    order = write_overlays(work / "dice.csv", CASES, [images[c] for c in CASES], [refs[c] for c in CASES],
-                           [preds[c] for c in CASES], work / "contact_sheet.png",
-                           work / "distributions.png", min_dice=0.7)
-    return work, pd.DataFrame(rows), order, images, refs, preds
-
-
-def test_contact_sheet_is_worst_dice_first(cohort):
-    work, dice, order, *_ = cohort
+def test_contact_sheet_is_worst_dice_first(overlay_cohort):
+    work, dice, order, *_ = overlay_cohort
     assert dice.loc[0, "dice"] == 1.0 and dice.loc[1, "dice"] > dice.loc[2, "dice"]  # more dilation, lower Dice
     assert order == ["STS_003", "STS_002", "STS_001"]
     assert order_worst_first(dice)["case_id"].tolist() == ["STS_003", "STS_002", "STS_001", "STS_009"]
@@ -66,8 +39,8 @@ def test_contact_sheet_is_worst_dice_first(cohort):
     assert _has_colour(work / "contact_sheet.png", PREDICTED_COLOUR) > 100
 
 
-def test_case_png_shows_both_contours(cohort):
-    work, *_ = cohort
+def test_case_png_shows_both_contours(overlay_cohort):
+    work, *_ = overlay_cohort
     assert sorted(p.name for p in (work / "overlays").iterdir()) == [f"{c}.png" for c in CASES]
     # STS_001: the "U-Net" mask is the reference, drawn over it: orange is left in the legend only
     same = _has_colour(work / "overlays" / "STS_001.png", REFERENCE_COLOUR)
@@ -77,8 +50,8 @@ def test_case_png_shows_both_contours(cohort):
         assert _has_colour(work / "overlays" / f"{case}.png", PREDICTED_COLOUR) > 100
 
 
-def test_views_cut_through_the_roi_at_physical_aspect(cohort):
-    _, _, _, images, refs, preds = cohort
+def test_views_cut_through_the_roi_at_physical_aspect(overlay_cohort):
+    _, _, _, images, refs, preds = overlay_cohort
     case = load_case("STS_001", images["STS_001"], refs["STS_001"], preds["STS_001"])
     assert case.spacing == pytest.approx((4.6875, 4.6875, 3.27))
     views = {v["name"]: v for v in case_views(case)}
@@ -90,8 +63,8 @@ def test_views_cut_through_the_roi_at_physical_aspect(cohort):
         assert view["reference"].any() and view["image"].shape == view["reference"].shape
 
 
-def test_mask_off_the_image_grid_is_refused(tmp_path, cohort, demo_dir):
-    _, _, _, images, refs, _ = cohort
+def test_mask_off_the_image_grid_is_refused(tmp_path, overlay_cohort, demo_dir):
+    _, _, _, images, refs, _ = overlay_cohort
     ref = sitk.ReadImage(refs["STS_001"])
     small = sitk.RegionOfInterest(ref, [10, 10, 10], [0, 0, 0])
     sitk.WriteImage(small, str(tmp_path / "small.nii.gz"))
@@ -99,8 +72,8 @@ def test_mask_off_the_image_grid_is_refused(tmp_path, cohort, demo_dir):
         load_case("STS_001", images["STS_001"], refs["STS_001"], tmp_path / "small.nii.gz")
 
 
-def test_distributions_figure(cohort, tmp_path):
-    work, dice, *_ = cohort
+def test_distributions_figure(overlay_cohort, tmp_path):
+    work, dice, *_ = overlay_cohort
     assert Image.open(work / "distributions.png").size[0] > 500
     # without a baseline column the figure still draws the U-Net row
     plot_segmentation_distributions(dice[["case_id", "dice", "hd95_mm"]], tmp_path / "d.png")

@@ -58,3 +58,15 @@ def test_missing_or_edited_record_is_refused(recorded, tmp_path):
     path.write_text(json.dumps(record))
     with pytest.raises(RadiodeepError, match="does not match the record"):
         read_run(path)
+
+
+@pytest.mark.slow
+def test_report_without_the_run_options_is_refused(small_study):
+    from tests.conftest import snakemake
+
+    report = small_study / "results" / "report_other.html"
+    proc = snakemake("--directory", str(small_study), "--cores", "2", "--report", str(report), check=False)
+    assert proc.returncode != 0 and not report.exists()
+    lines = [line for line in proc.stderr.splitlines() if "radiodeep:" in line]
+    assert len(lines) == 1 and "the results were made with another configuration (manifest: " in lines[0]
+    assert "data/sts_pet/manifest.csv' now" in lines[0] and "Traceback" not in proc.stderr
