@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from radiodeep.errors import RadiodeepError
+from radiodeep.report.inputs import results_page_inputs
 from radiodeep.report.run import check_report_config
 
 QC_TABLES = ["results/ingest/qc.csv", "results/features/qc.csv"]
@@ -77,44 +78,18 @@ if any(a == "--report" or a.startswith("--report=") for a in sys.argv[1:]):
         sys.exit(f"radiodeep: {error}")
 
 
-def produced(path):
-    """A file some rule makes: a stage added later (importance, plan) joins the page by itself."""
-    return os.path.exists(path) or any(r.is_producer(path) for r in workflow.rules)
-
-
-def summary_inputs(wildcards):
-    inputs = {
-        "provenance": "results/provenance.json",
-        "manifest": MANIFEST_PATH,
-        "ingest_qc": "results/ingest/qc.csv",
-        "excluded": "results/report/excluded_cases.csv",
-        "oof": "results/evaluation/oof_predictions.csv",
-        "null": "results/evaluation/permutation_null.csv",
-        "metrics": "results/evaluation/metrics.csv",
-        "delong": "results/evaluation/delong.csv",
-        **{fig: f"results/evaluation/{fig}.png" for fig in EVALUATION_FIGURES},
-    }
-    optional = {
-        "plan": "results/plan.json",
-        "importance": "results/evaluation/importance.csv",
-        "importance_figure": "results/evaluation/importance.png",
-    }
-    inputs.update({k: p for k, p in optional.items() if produced(p)})
-    if SEGMENT_ON:
-        inputs["dice"] = "results/segmentation/dice.csv"
-        inputs["contact_sheet"] = "results/report/contact_sheet.png"
-        inputs["segmentation_distributions"] = (
-            "results/report/segmentation_distributions.png"
-        )
-    if config["segment"]["mask_source"] == "both":
-        inputs["stability"] = "results/features/stability.csv"
-        inputs["icc"] = "results/report/icc_by_family.png"
-    return inputs
-
-
 rule summary:
     input:
-        unpack(summary_inputs),
+        unpack(
+            lambda wc: results_page_inputs(
+                MANIFEST_PATH,
+                SEGMENT_ON,
+                config["segment"]["mask_source"] == "both",
+                # a file some rule makes: a stage added later joins the page by itself
+                lambda p: os.path.exists(p)
+                or any(r.is_producer(p) for r in workflow.rules),
+            )
+        ),
     output:
         html=report(
             RESULTS_PAGE,
