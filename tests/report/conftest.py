@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import SimpleITK as sitk
 
+from radiodeep.report.figures import plot_icc_by_family
 from radiodeep.report.overlays import write_overlays
 
 CASES = ["STS_001", "STS_002", "STS_003"]
@@ -73,7 +74,9 @@ def full_page_inputs(small_study, overlay_cohort, tmp_path_factory):
     fig.savefig(work / "importance.png")
     pd.DataFrame({"feature": ["original_shape_A", "original_shape_B", "original_glcm_C", "wavelet-LLH_glcm_D"],
                   "icc": [0.95, 0.8, 0.5, np.nan], "n": 12, "stable": [True, True, False, False]}).to_csv(work / "stability.csv", index=False)
+    families = plot_icc_by_family(pd.read_csv(work / "stability.csv"), 0.75, work / "icc.png")
+    assert families[["family", "features", "kept"]].values.tolist() == [["glcm", 2, 0], ["shape", 2, 2]]
     return {**run_inputs(small_study / "results"), "plan": work / "plan.json", "importance": work / "importance.csv",
             "importance_figure": work / "importance.png", "dice": overlays / "dice.csv",
             "contact_sheet": overlays / "contact_sheet.png", "segmentation_distributions": overlays / "distributions.png",
-            "stability": work / "stability.csv"}
+            "stability": work / "stability.csv", "icc": work / "icc.png"}

@@ -95,7 +95,7 @@ def test_every_optional_section(full_page_inputs, tmp_path):
     plan = dict(page.tables["plan-table"])
     assert plan["per_fold.positives_min"] == "1" and plan["warnings"] == '["few positives"]'
     for name, key in (("contact_sheet", "contact_sheet"), ("importance", "importance_figure"),
-                      ("segmentation_distributions", "segmentation_distributions")):
+                      ("segmentation_distributions", "segmentation_distributions"), ("icc", "icc")):
         img = page.images[f"fig-{name}"]
         assert (int(img["width"]), int(img["height"])) == Image.open(full_page_inputs[key]).size
 
