@@ -33,6 +33,7 @@ rule all:
         "results/plan.json",
         "results/ingest/qc.csv",
         expand("results/report/{table}.html", table=REPORT_TABLES),
+        REPORT_TARGETS,
         SEGMENT_TARGETS,
         (
             "results/features/stability.csv"

@@ -1,5 +1,8 @@
 """The Snakemake report of a small run, opened in headless Chromium: what a reader sees.
 
+The report lands on the results page (results/summary.html, shown in the content iframe); its
+metrics equal metrics.csv and its pictures load at their sizes.
+
 Chromium and chromedriver are the Debian packages ``chromium`` and ``chromium-driver``; the
 fixture installs them when missing and the test runs as root (as in CI). Snakemake's report is a
 React app: results are reached through the menu (category, then the row's view button); images
@@ -24,6 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]
 README_SCREENSHOT = REPO / "docs" / "report_roc.png"
+LANDING_SCREENSHOT = REPO / "docs" / "report_landing.png"
 
 
 def ensure_chromium() -> tuple[str, str]:
@@ -69,11 +73,79 @@ def show_result(driver, category: str, file_name: str) -> None:
     row.find_elements(By.TAG_NAME, "a")[0].click()
 
 
+def wait_loaded(browser, img, timeout: float = 10.0) -> tuple[int, int]:
+    """Natural size of an image once decoded (data URIs decode asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while not browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"image {img.get_attribute('id')} did not load within {timeout} s")
+        time.sleep(0.1)
+    return tuple(browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img))
+
+
+def results_frame(browser, timeout: float = 60.0):
+    """Switch into the content iframe once it shows the results page (its h1)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout
+    while True:
+        browser.switch_to.default_content()
+        try:
+            browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+            if browser.find_element(By.TAG_NAME, "h1").text == "radiodeep results":
+                return
+        except (NoSuchElementException, StaleElementReferenceException):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the results page did not open within {timeout} s")
+        time.sleep(0.5)
+
+
+def test_report_lands_on_the_results_page(browser, small_study_report, tmp_path):
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    results_frame(browser)  # the first thing the freshly loaded report shows (this test runs first)
+    try:
+        metrics = pd.read_csv(small_study_report.parent / "evaluation" / "metrics.csv")
+        for _, m in metrics.iterrows():
+            row = browser.find_element(By.CSS_SELECTOR, f"#metrics-table tr[data-model='{m['feature_set']}/{m['classifier']}']")
+            cell = {td.get_attribute("class"): td.text for td in row.find_elements(By.TAG_NAME, "td")}
+            assert cell["auc"] == f"{m['auc']:.3f} [{m['auc_ci_low']:.3f}, {m['auc_ci_high']:.3f}]"
+            assert (int(cell["n"]), int(cell["n_pos"])) == (m["n"], m["n_pos"]) == (12, 4)
+            for column in ("sensitivity", "specificity", "brier", "calibration_slope", "perm_p"):
+                assert cell[column] == f"{m[column]:.3f}", column
+        prov = pd.read_json(small_study_report.parent / "provenance.json", typ="series")
+        assert browser.find_element(By.ID, "provenance-hash").text == prov["provenance_sha256"]
+        for name, png in (("roc", "evaluation/roc.png"), ("calibration", "evaluation/calibration.png"),
+                          ("decision_curve", "evaluation/decision_curve.png"),
+                          ("permutation_null", "report/permutation_null.png")):
+            img = browser.find_element(By.ID, f"fig-{name}")
+            assert wait_loaded(browser, img) == Image.open(small_study_report.parent / png).size, name
+    finally:
+        browser.switch_to.default_content()
+    shot = tmp_path / "landing.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    if not LANDING_SCREENSHOT.exists():
+        shutil.copy(shot, LANDING_SCREENSHOT)
+
+
+def test_results_link_on_the_landing_text(browser):
+    from selenium.webdriver.common.by import By
+
+    browser.switch_to.default_content()
+    browser.find_element(By.XPATH, "//nav//a[span[normalize-space()='Workflow']]").click()
+    browser.find_element(By.ID, "radiodeep-results-link").click()
+    results_frame(browser)
+    browser.switch_to.default_content()
+
+
 def test_menu_lists_every_category(browser):
     from selenium.webdriver.common.by import By
 
     labels = {e.text for e in browser.find_elements(By.XPATH, "//nav//a[span]")}
-    assert {"Evaluation", "Features", "QC", "Provenance"} <= labels
+    assert {"Results", "Evaluation", "Features", "QC", "Provenance"} <= labels
 
 
 def test_roc_image_loads(browser, small_study_report, tmp_path):
@@ -165,3 +237,22 @@ def test_captions_shown(browser):
     row = browser.find_element(By.XPATH, "//nav//tr[td[contains(normalize-space(), 'roc.png')]]")
     row.find_elements(By.TAG_NAME, "a")[1].click()
     assert "95% bands from bootstrapping patients" in browser.find_element(By.TAG_NAME, "nav").text
+
+
+def test_segmentation_and_importance_pictures_load(browser, full_page_inputs, tmp_path):
+    """The page's optional sections (U-Net pictures, importance, stability, plan) in Chromium."""
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    from radiodeep.report.summary import render_summary, summary_context
+
+    page = tmp_path / "summary.html"
+    page.write_text(render_summary(summary_context(full_page_inputs, min_dice=0.7)))
+    browser.get(page.as_uri())
+    for name, key in (("contact_sheet", "contact_sheet"), ("importance", "importance_figure"),
+                      ("segmentation_distributions", "segmentation_distributions")):
+        img = browser.find_element(By.ID, f"fig-{name}")
+        assert wait_loaded(browser, img) == Image.open(full_page_inputs[key]).size, name
+    assert "below min_dice" in browser.find_element(By.ID, "low-dice-note").text
+    first = browser.find_element(By.CSS_SELECTOR, "#low-dice tbody tr td").text
+    assert first == "STS_003"  # the worst case heads the list

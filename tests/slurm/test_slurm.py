@@ -134,25 +134,25 @@ def test_every_job_went_through_slurm(cluster, runs):
     _, remote, log, seconds = runs
     submitted = dict(SUBMITTED.findall(log))
     # 6 cases in chunks of 2 (ingest -> preprocess each), one radiomics batch job (6 cases,
-    # batch_size 30), one cohort job, and 8 short report jobs (ingest_qc, excluded_cases,
-    # provenance_table, 5 report pages).
-    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1 + 1 + 8, log[-3000:]
+    # batch_size 30), one cohort job, and 9 short report jobs (ingest_qc, excluded_cases,
+    # provenance_table, 5 report pages, the results page).
+    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1 + 1 + 9, log[-3000:]
     states = cluster.jobs()
     assert {job_id: states.get(job_id) for job_id in submitted} == dict.fromkeys(submitted, "COMPLETED")
     groups = sorted(Path(path).parent.name for path in submitted.values())
     assert groups.count("group_cohort_evaluate_features_model_provenance") == 1
     assert groups.count("group_case_ingest_preprocess") == 6 // min(2, cluster.cpus)
     singles = [g for g in groups if not g.startswith("group_")]
-    assert len(singles) == 9, groups
+    assert len(singles) == 10, groups
     # a single job's log folder is rule_<rule>, or the wildcard's value for the report pages
     assert sorted(singles) == sorted(["rule_radiomics_1", "rule_ingest_qc", "rule_excluded_cases", "rule_provenance_table",
-                                      "metrics", "excluded_cases", "provenance", "delong", "ingest_qc"]), groups
+                                      "metrics", "excluded_cases", "provenance", "delong", "ingest_qc", "rule_summary"]), groups
     for job_id, path in submitted.items():  # each job's own SLURM output: Snakemake ran inside it
         assert Path(path).name == f"{job_id}.log"
         assert "Finished jobid" in Path(path).read_text()
     # All 6 x 2 per-case steps, the radiomics batch and the 12 cohort steps (provenance, ingest_qc,
-    # features, model, evaluate, excluded_cases, provenance_table, 5 report tables) plus 'all' ran, none locally.
-    assert "26 of 26 steps (100%) done" in log
+    # features, model, evaluate, excluded_cases, provenance_table, 5 report tables, summary) plus 'all' ran, none locally.
+    assert "27 of 27 steps (100%) done" in log
     assert "localrule" not in log.replace("localrule all", "")
     print(f"SLURM run: {len(submitted)} SLURM jobs, {seconds:.0f} s")
 

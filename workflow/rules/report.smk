@@ -1,7 +1,12 @@
 # Provenance (written before any table, which then records its hash) and the report's items.
 # Every table a reader should see is rendered as an HTML page: Snakemake's report shows images
 # and HTML inline but a CSV only as a download. Stages add entries to these two dicts.
+import sys
 from pathlib import Path
+
+from radiodeep.errors import RadiodeepError
+from radiodeep.report.inputs import results_page_inputs
+from radiodeep.report.run import check_report_config
 
 QC_TABLES = ["results/ingest/qc.csv", "results/features/qc.csv"] + (
     ["results/features/stability_qc.csv"] if config["segment"]["mask_source"] == "both" else []
@@ -47,6 +52,124 @@ if config["segment"]["mask_source"] == "both":
         "category": "Features",
         "title": "Feature stability: ICC(3,1) between reference and U-Net masks",
     }
+
+# The results page (results/summary.html) and its pictures.
+RESULTS_PAGE = "results/summary.html"
+OVERLAY_CASES = LABELLED if SEGMENT_ON else []
+REPORT_TARGETS = [
+    RESULTS_PAGE,
+    *(
+        [
+            "results/report/contact_sheet.png",
+            "results/report/segmentation_distributions.png",
+        ]
+        if SEGMENT_ON
+        else []
+    ),
+    *(
+        ["results/report/icc_by_family.png"]
+        if config["segment"]["mask_source"] == "both"
+        else []
+    ),
+]
+# `snakemake --report` describes the run that made the results, or refuses (issue 21).
+if any(a == "--report" or a.startswith("--report=") for a in sys.argv[1:]):
+    try:
+        check_report_config(config, "results/provenance.json")
+    except RadiodeepError as error:
+        sys.exit(f"radiodeep: {error}")
+
+
+rule summary:
+    input:
+        unpack(
+            lambda wc: results_page_inputs(
+                MANIFEST_PATH,
+                SEGMENT_ON,
+                config["segment"]["mask_source"] == "both",
+                # a file some rule makes: a stage added later joins the page by itself
+                lambda p: os.path.exists(p)
+                or any(r.is_producer(p) for r in workflow.rules),
+            )
+        ),
+    output:
+        html=report(
+            RESULTS_PAGE,
+            caption="../report/summary.rst",
+            category="Results",
+        ),
+        null="results/report/permutation_null.png",
+    log:
+        "results/logs/report/summary.log",
+    benchmark:
+        "results/benchmarks/report/summary.tsv"
+    conda:
+        "../envs/radiodeep.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        min_dice=config["segment"]["min_dice"],
+    script:
+        "../scripts/report_summary.py"
+
+
+rule segmentation_overlays:
+    input:
+        dice="results/segmentation/dice.csv",
+        images=expand("results/preprocess/{case}/image.nii.gz", case=OVERLAY_CASES),
+        references=expand("results/preprocess/{case}/mask.nii.gz", case=OVERLAY_CASES),
+        predicted=expand(PREDICTED_MASK, case=OVERLAY_CASES),
+    output:
+        sheet=report(
+            "results/report/contact_sheet.png",
+            caption="../report/contact_sheet.rst",
+            category="Segmentation",
+        ),
+        distributions=report(
+            "results/report/segmentation_distributions.png",
+            caption="../report/segmentation_distributions.rst",
+            category="Segmentation",
+        ),
+        cases=expand("results/report/overlays/{case}.png", case=OVERLAY_CASES),
+    log:
+        "results/logs/report/segmentation_overlays.log",
+    benchmark:
+        "results/benchmarks/report/segmentation_overlays.tsv"
+    conda:
+        "../envs/radiodeep.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        cases=OVERLAY_CASES,
+        min_dice=config["segment"]["min_dice"],
+    script:
+        "../scripts/report_overlays.py"
+
+
+rule stability_figure:
+    input:
+        "results/features/stability.csv",
+    output:
+        report(
+            "results/report/icc_by_family.png",
+            caption="../report/icc_by_family.rst",
+            category="Features",
+        ),
+    log:
+        "results/logs/report/stability_figure.log",
+    benchmark:
+        "results/benchmarks/report/stability_figure.tsv"
+    conda:
+        "../envs/radiodeep.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        icc_threshold=config["model"]["icc_threshold"],
+    script:
+        "../scripts/report_stability.py"
 
 
 rule provenance:

@@ -1,4 +1,4 @@
-"""Report items: tables rendered as HTML pages, the provenance summary and the excluded cases.
+"""Report tables: CSV tables rendered as HTML pages, the provenance summary and the excluded cases.
 
 Snakemake's report shows images and HTML pages inline, but offers a CSV only as a download;
 every table a reader should see is therefore also rendered as a small self-contained HTML page.
