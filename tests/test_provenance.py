@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from radiodeep.errors import RadiodeepError
+from radiodeep.io import read_json
 from radiodeep.provenance import (
     config_hash,
     input_hashes,
@@ -78,3 +79,18 @@ def test_symlinked_inputs_are_resolved_in_the_provenance(tmp_path, cube_case):
     assert inputs["c1"]["image_resolved"] == str(target.resolve())
     assert inputs["c1"]["image_sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     assert "mask_resolved" not in inputs["c1"] and "image_resolved" not in inputs["c2"]
+
+
+@pytest.mark.slow
+def test_provenance_of_finds_the_run_in_metrics_and_every_evaluation_table(small_study):
+    """README's promise: `radiodeep provenance-of` names the run for the tables a reader receives."""
+    from typer.testing import CliRunner
+
+    from radiodeep.cli import app
+
+    res = small_study / "results"
+    run_hash = read_json(res / "provenance.json")["provenance_sha256"]
+    for table in ("evaluation/metrics.csv", "evaluation/delong.csv", "evaluation/oof_predictions.csv",
+                  "features/radiomics.csv", "features/radiomics.parquet"):
+        out = CliRunner().invoke(app, ["provenance-of", str(res / table)])
+        assert out.exit_code == 0 and run_hash in out.output, (table, out.output)

@@ -79,5 +79,5 @@ def predict(
         pred = predict_table(bundle, frame.rename(columns={id_col: "case_id"}))
     except RadiodeepError as exc:
         _fail(exc)
-    write_table(pred, out)
+    write_table(pred, out, **({"provenance": bundle["provenance"]} if bundle.get("provenance") else {}))
     typer.echo(f"wrote {out}: {len(pred)} predictions, {int(pred['predicted'].sum())} positive at threshold {pred['threshold'].iloc[0]:.3f}")

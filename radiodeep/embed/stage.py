@@ -88,7 +88,7 @@ def build_deep_tables(
     feature_cols = [c for c in wide.columns if c not in KEYS]
     meta = {"provenance": provenance_hash, "weights_sha256": next(iter(hashes), "")}
     write_table(wide, outputs["parquet"], **meta)
-    write_table(wide, outputs["csv"])
+    write_table(wide, outputs["csv"], **meta)
     write_table(deep_dictionary(feature_cols, recs), outputs["dictionary"])
     log.info("deep table: %d cases x %d features", len(wide), len(feature_cols))
     return wide

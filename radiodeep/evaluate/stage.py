@@ -18,7 +18,7 @@ from radiodeep.evaluate.metrics import (
     summarise_predictions,
 )
 from radiodeep.evaluate.plots import plot_calibration, plot_decision_curves, plot_roc
-from radiodeep.io import write_table
+from radiodeep.io import read_table_metadata, write_table
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,13 @@ def run_evaluate(oof_path: str | Path, outdir: str | Path, null_path: str | Path
         rows.append(row)
         curves[(fs, clf)] = mean_oof_scores(df)
     metrics = pd.DataFrame(rows).reindex(columns=METRIC_COLUMNS)
-    write_table(metrics, outdir / "metrics.csv")
-    write_table(delong_table(curves), outdir / "delong.csv")
+    # the tables made from oof_predictions.csv record the provenance it records (provenance-of)
+    link = {k.removeprefix("radiodeep."): v for k, v in read_table_metadata(oof_path).items()}
+    write_table(metrics, outdir / "metrics.csv", **link)
+    write_table(delong_table(curves), outdir / "delong.csv", **link)
     named = {f"{fs} / {clf}": df for (fs, clf), df in curves.items()}
     dca = decision_curves(named)
-    write_table(dca, outdir / "decision_curve.csv")
+    write_table(dca, outdir / "decision_curve.csv", **link)
     plot_roc(named, metrics.assign(model=metrics["feature_set"] + " / " + metrics["classifier"]),
              outdir / "roc.png", outdir / "roc.svg", seed)
     plot_calibration(named, outdir / "calibration.png", outdir / "calibration.svg")
