@@ -37,6 +37,5 @@ def plot_importance(table: pd.DataFrame, out_png: str | Path, top: int = TOP) ->
         ax.axvline(0, color="#888888", lw=0.8)
         kind = rows["importance_kind"].iloc[0]
         ax.set_xlabel("standardised coefficient" if kind == "coefficient" else "AUC drop when shuffled (held-out fold)", fontsize=8)
-        ax.set_title(f"{fs} / {clf}: median and IQR over {int(rows['n_models'].iloc[0])} outer-fold models "
-                     "(selection frequency)", fontsize=8)
+        ax.set_title(f"{fs} / {clf}: median, IQR over {int(rows['n_models'].iloc[0])} fold models (% selected)", fontsize=8)
     _save(fig, out_png, None)

@@ -76,19 +76,24 @@ def linear_importance(model, names: list[str]) -> pd.DataFrame | None:
 
 
 def permutation_importance_on(model, X: pd.DataFrame, y: np.ndarray, features: list[str], seed: int = 0,
-                              n_repeats: int = PERMUTATION_REPEATS) -> pd.DataFrame:
-    """AUC drop on (X, y) when each of ``features`` is shuffled; all shuffled copies are scored
-    in one ``predict_proba`` call per feature (prediction overhead dominates on small folds)."""
+                              n_repeats: int = PERMUTATION_REPEATS, max_cells: int = 5_000_000) -> pd.DataFrame:
+    """AUC drop on (X, y) when each of ``features`` is shuffled (mean over ``n_repeats`` shuffles).
+    The shuffled copies of several features are scored in one ``predict_proba`` call (at most
+    ``max_cells`` values at once): on small folds the per-call overhead of a forest dominates."""
     base = roc_auc_score(y, model.predict_proba(X)[:, 1])
     rng = np.random.default_rng(seed)
+    per_call = max(1, max_cells // max(X.size * n_repeats, 1))
     rows = []
-    for feature in features:
-        block = pd.concat([X] * n_repeats, ignore_index=True)
-        column = X[feature].to_numpy()
-        block[feature] = np.concatenate([rng.permutation(column) for _ in range(n_repeats)])
-        score = model.predict_proba(block)[:, 1].reshape(n_repeats, len(X))
-        drop = base - np.mean([roc_auc_score(y, s) for s in score])
-        rows.append({"feature": feature, "importance": float(drop)})
+    for start in range(0, len(features), per_call):
+        chunk = features[start:start + per_call]
+        blocks = []
+        for feature in chunk:
+            block = pd.concat([X] * n_repeats, ignore_index=True)
+            block[feature] = np.concatenate([rng.permutation(X[feature].to_numpy()) for _ in range(n_repeats)])
+            blocks.append(block)
+        scores = model.predict_proba(pd.concat(blocks, ignore_index=True))[:, 1].reshape(len(chunk), n_repeats, len(X))
+        for feature, score in zip(chunk, scores, strict=True):
+            rows.append({"feature": feature, "importance": float(base - np.mean([roc_auc_score(y, s) for s in score]))})
     return pd.DataFrame(rows, columns=["feature", "importance"])
 
 
@@ -123,6 +128,8 @@ def aggregate_importance(per_fold: pd.DataFrame) -> pd.DataFrame:
                          "importance_median": median, "importance_q1": q1, "importance_q3": q3,
                          "importance_kind": g["importance_kind"].iloc[0], "n_models": n_models})
     table = pd.DataFrame(rows, columns=IMPORTANCE_COLUMNS)
-    order = table.assign(_abs=table["importance_median"].abs()).sort_values(
-        ["feature_set", "classifier", "selection_frequency", "_abs"], ascending=[True, True, False, False], kind="stable")
-    return order.drop(columns="_abs").reset_index(drop=True)
+    # a coefficient matters by its size; a permutation importance below 0 is noise, not importance
+    strength = table["importance_median"].where(table["importance_kind"] == "permutation", table["importance_median"].abs())
+    order = table.assign(_strength=strength).sort_values(
+        ["feature_set", "classifier", "selection_frequency", "_strength"], ascending=[True, True, False, False], kind="stable")
+    return order.drop(columns="_strength").reset_index(drop=True)

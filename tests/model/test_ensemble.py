@@ -22,7 +22,8 @@ def _twins(seed=0, n_patients=30, p=200):
 
 
 def _best_inner_auc(model: GroupedLogisticCV) -> float:
-    return float(np.max(np.mean(np.asarray(model.model_.scores_[1]).reshape(3, -1), axis=0)))
+    scores = np.asarray(model.model_.scores_)  # inner folds x l1_ratios x Cs
+    return float(np.max(scores.reshape(scores.shape[0], -1).mean(axis=0)))
 
 
 def test_inner_tuning_is_patient_grouped_through_the_pipeline():

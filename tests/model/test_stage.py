@@ -138,7 +138,8 @@ def default_run(tmp_path_factory):
 def test_default_and_baselines_share_the_outer_folds(default_run):
     out, metrics = default_run
     assert metrics["baseline"].to_dict() == {"auto": False, "baseline_l1_logistic": True, "baseline_random_forest": True}
-    assert metrics["auc"].between(0.7, 0.95).all() and metrics["auc_repeat_sd"].notna().all(), metrics["auc"]
+    # the handcrafted source carries half of the outcome's latent signal
+    assert metrics["auc"].between(0.55, 0.9).all() and metrics["auc_repeat_sd"].notna().all(), metrics["auc"]
     assert metrics.loc["auto", "n_permutations"] == 1 and metrics.loc[["baseline_l1_logistic", "baseline_random_forest"], "n_permutations"].eq(0).all()
     oof = pd.read_csv(out / "oof_predictions.csv")
     folds = {clf: g.sort_values(["repeat", "case_id"])["fold"].to_numpy() for clf, g in oof.groupby("classifier")}
