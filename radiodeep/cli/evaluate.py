@@ -16,14 +16,16 @@ def evaluate(
     id_col: str = typer.Option(..., "--id", help="case id column"),
     group: str | None = typer.Option(None, "--group", help="patient column for grouped CV (default: the id)"),
     out: Path = typer.Option(..., "-o", "--out", help="output folder"),
-    classifier: list[str] = typer.Option(["elasticnet"], "--classifier", help="elasticnet, svm, random_forest, xgboost (repeatable)"),
+    classifier: list[str] = typer.Option(["auto"], "--classifier",
+                                         help="auto (L1-logistic + random forest ensemble), elasticnet, svm, random_forest, xgboost (repeatable)"),
     folds: int = typer.Option(5, help="outer folds"),
     repeats: int = typer.Option(3, help="outer repeats"),
     inner_folds: int = typer.Option(3, help="inner tuning folds"),
     permutations: int = typer.Option(20, help="label-shuffled refits for the null AUC"),
-    selection: str = typer.Option("mrmr", help="none, l1, mrmr or kbest"),
+    selection: str = typer.Option("none", help="none, l1, mrmr or kbest"),
     n_select: int = typer.Option(20, help="features kept by the selection"),
     combat: bool = typer.Option(False, help="ComBat by the table's site column"),
+    baselines: bool = typer.Option(True, help="also report plain L1-logistic and random-forest baselines on the same folds"),
     n_bootstrap: int = typer.Option(2000, help="patient bootstrap replicates"),
     jobs: int = typer.Option(1, help="processes"),
     seed: int = typer.Option(42),
@@ -40,15 +42,15 @@ def evaluate(
     from radiodeep.model.table import evaluate_table
 
     settings = ModelSettings(classifiers=classifier, folds=folds, repeats=repeats, inner_folds=inner_folds,
-                             permutations=permutations, selection=selection, n_select=n_select, combat=combat, n_jobs=jobs)
+                             permutations=permutations, selection=selection, n_select=n_select, combat=combat, baselines=baselines, n_jobs=jobs)
     try:
         with log_to(None):
             metrics = evaluate_table(table, label, id_col, out, group, settings, n_bootstrap, seed)
     except RadiodeepError as exc:
         _fail(exc)
-    cols = ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high", "perm_p"]
+    cols = ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high", "auc_repeat_sd", "perm_p", "baseline"]
     typer.echo(metrics[cols].round(3).to_string(index=False))
-    typer.echo(f"wrote {out}/metrics.csv, delong.csv, oof_predictions.csv, figures and models/")
+    typer.echo(f"wrote {out}/metrics.csv, delong.csv, oof_predictions.csv, importance.csv, figures and models/")
 
 
 @app.command("predict")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from radiodeep.evaluate.decision import decision_curves
 from radiodeep.evaluate.delong import delong_test
+from radiodeep.evaluate.importance_plot import plot_importance
 from radiodeep.evaluate.metrics import (
     bootstrap_auc_ci,
     clinical_metrics,
@@ -19,6 +20,7 @@ from radiodeep.evaluate.metrics import (
 )
 from radiodeep.evaluate.plots import plot_calibration, plot_decision_curves, plot_roc
 from radiodeep.io import read_table_metadata, write_table
+from radiodeep.model.pipelines import BASELINES
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ METRIC_COLUMNS = ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high
                   "sensitivity", "specificity", "ppv", "npv", "threshold_median", "brier",
                   "calibration_slope", "calibration_intercept",
                   "perm_p", "null_auc_mean", "null_auc_q95", "n_permutations",
-                  "test_auc", "test_auc_ci_low", "test_auc_ci_high", "test_n"]
+                  "test_auc", "test_auc_ci_low", "test_auc_ci_high", "test_n", "baseline"]
 FUSED = ("early_fusion", "late_fusion")
 DELONG_COLUMNS = ["classifier", "model_a", "model_b", "n", "auc_a", "auc_b", "var_a", "var_b", "covariance",
                   "auc_diff", "z", "p"]
@@ -63,9 +65,12 @@ def delong_table(per_case: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
 
 
 def run_evaluate(oof_path: str | Path, outdir: str | Path, null_path: str | Path | None = None,
-                 test_path: str | Path | None = None, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+                 test_path: str | Path | None = None, n_boot: int = 2000, seed: int = 0,
+                 importance_path: str | Path | None = None) -> pd.DataFrame:
     """Write metrics.csv, delong.csv, decision_curve.csv and roc/calibration/decision_curve .png/.svg
-    to ``outdir``; return the metrics table (one row per feature set x classifier).
+    (and importance.png from ``importance_path``) to ``outdir``; return the metrics table (one row
+    per feature set x classifier; ``baseline`` marks the plain baselines, which are left out of
+    the figures and DeLong tests).
 
     AUC, calibration, Brier and net benefit use each case's out-of-fold score averaged over
     repeats; sensitivity, specificity, PPV and NPV pool every repeat's out-of-fold calls, each made
@@ -77,7 +82,7 @@ def run_evaluate(oof_path: str | Path, outdir: str | Path, null_path: str | Path
     rows, curves = [], {}
     for (fs, clf), df in oof.groupby(["feature_set", "classifier"], sort=False):
         summary = summarise_predictions(df, n_boot, seed)
-        row = {"feature_set": fs, "classifier": clf, **summary, **clinical_metrics(df)}
+        row = {"feature_set": fs, "classifier": clf, **summary, **clinical_metrics(df), "baseline": clf in BASELINES}
         null_auc = null.loc[(null["feature_set"] == fs) & (null["classifier"] == clf), "auc"].to_numpy() if len(null) else np.array([])
         row.update(permutation_summary(summary["auc_repeat_mean"], null_auc))
         t = test[(test["feature_set"] == fs) & (test["classifier"] == clf)] if len(test) else test
@@ -85,7 +90,8 @@ def run_evaluate(oof_path: str | Path, outdir: str | Path, null_path: str | Path
             auc, low, high = bootstrap_auc_ci(t["label"].to_numpy(), t["score"].to_numpy(), t["patient_id"].to_numpy(), n_boot, seed)
             row.update(test_auc=auc, test_auc_ci_low=low, test_auc_ci_high=high, test_n=len(t))
         rows.append(row)
-        curves[(fs, clf)] = mean_oof_scores(df)
+        if clf not in BASELINES:  # baselines are in metrics.csv, not in the curves and DeLong tests
+            curves[(fs, clf)] = mean_oof_scores(df)
     metrics = pd.DataFrame(rows).reindex(columns=METRIC_COLUMNS)
     # the tables made from oof_predictions.csv record the provenance it records (provenance-of)
     link = {k.removeprefix("radiodeep."): v for k, v in read_table_metadata(oof_path).items()}
@@ -98,5 +104,10 @@ def run_evaluate(oof_path: str | Path, outdir: str | Path, null_path: str | Path
              outdir / "roc.png", outdir / "roc.svg", seed)
     plot_calibration(named, outdir / "calibration.png", outdir / "calibration.svg")
     plot_decision_curves(dca, outdir / "decision_curve.png", outdir / "decision_curve.svg")
+    if importance_path is not None:
+        importance = _read(importance_path)
+        if len(importance):
+            importance = importance[~importance["classifier"].isin(BASELINES)]
+        plot_importance(importance, outdir / "importance.png")
     log.info("evaluated %d model(s)", len(metrics))
     return metrics

@@ -8,7 +8,6 @@ that fold's training part.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import warnings
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, cross_val_predict
 
 from radiodeep.evaluate.metrics import youden_threshold
+from radiodeep.model.ensemble import group_fit_params
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ def fit_tuned(pipeline, grid: dict, X: pd.DataFrame, y: np.ndarray, groups: np.n
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", message="k=.*is greater than n_features")
         if not grid:
-            kwargs = {"groups": groups} if "groups" in inspect.signature(pipeline.fit).parameters else {}
-            return clone(pipeline).fit(X, y, **kwargs)
+            return clone(pipeline).fit(X, y, **group_fit_params(pipeline, groups))
         # inner folds are patient-grouped: each class needs a patient in every inner fold
         n_inner = inner_split_count(y, groups, inner_splits)
         if n_inner < 2:
@@ -57,17 +56,24 @@ def fit_tuned(pipeline, grid: dict, X: pd.DataFrame, y: np.ndarray, groups: np.n
             clone(pipeline), grid, scoring="roc_auc",
             cv=StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed), refit=True, n_jobs=1,
         )
-        search.fit(X, y, groups=groups)
+        search.fit(X, y, groups=groups, **group_fit_params(pipeline, groups))
         return search.best_estimator_
 
 
-def fit_and_score(make_model, X, y, groups, train, test, inner_splits, seed, threshold: bool = True) -> tuple[np.ndarray, float]:
-    """Fit on ``train`` (tuned inside it), return test-fold scores and the training-chosen threshold
-    (NaN when ``threshold`` is False)."""
+def fit_and_score(make_model, X, y, groups, train, test, inner_splits, seed, threshold: bool = True,
+                  importance: bool = False) -> tuple:
+    """Fit on ``train`` (tuned inside it), return test-fold scores, the training-chosen threshold
+    (NaN when ``threshold`` is False) and, with ``importance``, the fold model's feature
+    importance table (``radiodeep.model.importance.fold_importance``, on the test fold)."""
     pipeline, grid = make_model()
     model = fit_tuned(pipeline, grid, X.iloc[train], y[train], groups[train], inner_splits, seed)
     cut = training_threshold(model, X.iloc[train], y[train], groups[train], inner_splits, seed) if threshold else np.nan
-    return model.predict_proba(X.iloc[test])[:, 1], cut
+    score = model.predict_proba(X.iloc[test])[:, 1]
+    if not importance:
+        return score, cut
+    from radiodeep.model.importance import fold_importance
+
+    return score, cut, fold_importance(model, X.iloc[test], y[test], seed)
 
 
 def inner_split_count(y: np.ndarray, groups: np.ndarray | None, inner_splits: int) -> int:
@@ -90,7 +96,8 @@ def training_threshold(model, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", message="k=.*is greater than n_features")
-        prob = cross_val_predict(clone(model), X, y, groups=groups, cv=cv, method="predict_proba")[:, 1]
+        prob = cross_val_predict(clone(model), X, y, groups=groups, cv=cv, method="predict_proba",
+                                 params=group_fit_params(model, groups))[:, 1]
     return youden_threshold(y, prob)
 
 
@@ -105,26 +112,35 @@ def cross_validated_predictions(
     inner_splits: int = 3,
     seed: int = 0,
     n_jobs: int = 1,
-) -> pd.DataFrame:
+    importance: bool = False,
+    threshold: bool = True,
+):
     """Out-of-fold probabilities for every case in every repeat (folds run in ``n_jobs`` processes).
 
     Returns:
         DataFrame with repeat, fold, case_id, patient_id, label, score, threshold (Youden's J
-        threshold chosen on that fold's training predictions).
+        threshold chosen on that fold's training predictions; NaN without ``threshold``, which
+        saves the threshold's inner refits); with ``importance``, also a
+        DataFrame of every outer-fold model's importances (repeat, fold, feature, importance,
+        importance_kind).
     """
     splits = list(outer_splits(y, groups, n_splits, n_repeats, seed))
     results = Parallel(n_jobs=n_jobs)(
-        delayed(fit_and_score)(make_model, X, y, groups, train, test, inner_splits, seed + 1000 * repeat + fold)
+        delayed(fit_and_score)(make_model, X, y, groups, train, test, inner_splits, seed + 1000 * repeat + fold, threshold, importance)
         for repeat, fold, train, test in splits
     )
-    rows = []
-    for (repeat, fold, _train, test), (score, threshold) in zip(splits, results, strict=False):
+    rows, importances = [], []
+    for (repeat, fold, _train, test), result in zip(splits, results, strict=False):
+        score, cut = result[:2]
         rows.append(pd.DataFrame({
             "repeat": repeat, "fold": fold, "case_id": case_ids.iloc[test].to_numpy(),
-            "patient_id": groups[test], "label": y[test], "score": score, "threshold": threshold,
+            "patient_id": groups[test], "label": y[test], "score": score, "threshold": cut,
         }))
+        if importance:
+            importances.append(result[2].assign(repeat=repeat, fold=fold))
     log.info("%d repeat(s) x %d folds on %d cases done", n_repeats, n_splits, len(y))
-    return pd.concat(rows, ignore_index=True)
+    oof = pd.concat(rows, ignore_index=True)
+    return (oof, pd.concat(importances, ignore_index=True)) if importance else oof
 
 
 def permute_labels(y: np.ndarray, groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:

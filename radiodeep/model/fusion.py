@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from radiodeep.model.cv import inner_split_count
+from radiodeep.model.ensemble import group_fit_params
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class LateFusionClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) != 2:
             raise ValueError(f"LateFusionClassifier is binary; got {len(self.classes_)} class(es)")
         y01 = (y == self.classes_[1]).astype(int)
-        self.estimators_ = [clone(est).fit(X, y01) for _, est in self._bases()]
+        self.estimators_ = [clone(est).fit(X, y01, **group_fit_params(est, groups)) for _, est in self._bases()]
         n_splits = inner_split_count(y01, groups, self.cv)
         if n_splits < 2:  # too few patients of a class for out-of-fold stacking: in-sample, logged
             log.warning("late fusion: fewer than 2 patients of a class; meta-learner fitted in-sample")
@@ -67,7 +68,8 @@ class LateFusionClassifier(ClassifierMixin, BaseEstimator):
                 splitter = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
             else:
                 splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=self.random_state)
-            oof = [cross_val_predict(clone(est), X, y01, groups=groups, cv=splitter, method="predict_proba")[:, 1]
+            oof = [cross_val_predict(clone(est), X, y01, groups=groups, cv=splitter, method="predict_proba",
+                                     params=group_fit_params(est, groups))[:, 1]
                    for _, est in self._bases()]
         self.meta_ = LogisticRegression(C=self.C).fit(self._meta_features(oof), y01)
         return self

@@ -40,6 +40,8 @@ ALLOWED_TYPES = frozenset({
     "xgboost.core.Booster",
     "xgboost.sklearn.XGBClassifier",
     "radiodeep.model.combat.ComBat",
+    "radiodeep.model.ensemble.AveragingEnsemble",
+    "radiodeep.model.ensemble.GroupedLogisticCV",
     "radiodeep.model.filters.CorrelationFilter",
     "radiodeep.model.filters.MRMRSelector",
     "radiodeep.model.filters.StabilityFilter",

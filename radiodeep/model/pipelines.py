@@ -24,10 +24,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from radiodeep.model.combat import ComBat
+from radiodeep.model.ensemble import GroupedLogisticCV, default_ensemble
 from radiodeep.model.filters import CorrelationFilter, MRMRSelector
 from radiodeep.model.fusion import LateFusionClassifier
 
-CLASSIFIERS = ("elasticnet", "svm", "random_forest", "xgboost")
+CLASSIFIERS = ("auto", "elasticnet", "svm", "random_forest", "xgboost")
+# plain scikit-learn models a user would fit by hand, run on the same outer folds for comparison
+BASELINES = ("baseline_l1_logistic", "baseline_random_forest")
 SELECTIONS = ("none", "l1", "mrmr", "kbest")
 
 
@@ -35,8 +38,14 @@ def _at_most(X, k: int) -> int:
     return min(k, X.shape[1])
 
 
-def make_classifier(name: str, seed: int = 0):
+def make_classifier(name: str, seed: int = 0, inner_folds: int = 3):
     """Return (classifier, small grid for the inner CV, keyed by the classifier's parameters)."""
+    if name == "auto":
+        return default_ensemble(seed, inner_folds), {}
+    if name == "baseline_l1_logistic":
+        return GroupedLogisticCV(cv=inner_folds, random_state=seed), {}
+    if name == "baseline_random_forest":
+        return RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=1), {}
     if name == "elasticnet":
         return LogisticRegression(l1_ratio=0.5, solver="saga", C=0.3, max_iter=5000, random_state=seed), {"C": [0.1, 1.0]}
     if name == "svm":
@@ -50,7 +59,7 @@ def make_classifier(name: str, seed: int = 0):
         clf = XGBClassifier(n_estimators=100, max_depth=2, learning_rate=0.1, subsample=0.8, colsample_bytree=0.5,
                             random_state=seed, n_jobs=1, eval_metric="logloss", verbosity=0)
         return clf, {"max_depth": [2, 3]}
-    raise ValueError(f"unknown classifier {name!r}; available: {CLASSIFIERS}")
+    raise ValueError(f"unknown classifier {name!r}; available: {CLASSIFIERS + BASELINES}")
 
 
 def make_selector(selection: str, k: int, seed: int = 0):
@@ -118,7 +127,11 @@ def build_pipeline(
     """
     pre = {"correlation_threshold": correlation_threshold}
     output = "pandas" if pandas_output else "default"
-    clf, clf_grid = make_classifier(classifier, seed)
+    if classifier in BASELINES:  # plain: imputation and scaling only, no filters or selection
+        clf = make_classifier(classifier, seed, inner_folds)[0]
+        steps = ([("combat", ComBat("site"))] if combat else []) + [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+        return Pipeline([*steps, ("clf", clf)]).set_output(transform=output), {}
+    clf, clf_grid = make_classifier(classifier, seed, inner_folds)
     grid = {f"clf__{k}": v for k, v in clf_grid.items()}
 
     def head(source_cols: Mapping[str, Sequence[str]] | None) -> list[tuple[str, object]]:
@@ -135,7 +148,7 @@ def build_pipeline(
     elif fusion == "late":
         if not sources or len(sources) < 2:
             raise ValueError("late fusion needs at least two sources")
-        bases = [(name, Pipeline(head({name: cols}) + [("clf", make_classifier(classifier, seed)[0])]))
+        bases = [(name, Pipeline(head({name: cols}) + [("clf", make_classifier(classifier, seed, inner_folds)[0])]))
                  for name, cols in sources.items()]
         for _, base in bases:
             base.set_output(transform=output)

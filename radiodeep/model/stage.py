@@ -27,8 +27,9 @@ from radiodeep.model.cv import (
 )
 from radiodeep.model.data import KEYS, design_matrix
 from radiodeep.model.filters import StabilityFilter
+from radiodeep.model.importance import aggregate_importance
 from radiodeep.model.persist import MODEL_SUFFIX, save_model
-from radiodeep.model.pipelines import build_pipeline
+from radiodeep.model.pipelines import BASELINES, build_pipeline
 from radiodeep.seeds import seed_everything
 
 log = logging.getLogger(__name__)
@@ -42,18 +43,19 @@ class ModelSettings:
     """The ``model:`` section of the config (see workflow/schemas/config.schema.yaml)."""
 
     feature_sets: Sequence[str] = ("handcrafted",)
-    classifiers: Sequence[str] = ("elasticnet",)
+    classifiers: Sequence[str] = ("auto",)
     fusion_sources: Sequence[str] = ("handcrafted", "deep")
     clinical_columns: Sequence[str] = ()
     folds: int = 5
     repeats: int = 3
     inner_folds: int = 3
     permutations: int = 20
-    selection: str = "mrmr"
+    selection: str = "none"
     n_select: int = 20
     correlation_threshold: float = 0.95
     icc_threshold: float = 0.75
     combat: bool = False
+    baselines: bool = True
     n_jobs: int = 1
 
     @classmethod
@@ -132,8 +134,9 @@ def _split_ids(outcome: pd.DataFrame) -> tuple[set[str] | None, set[str]]:
 def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFrame, settings: ModelSettings,
                        outdir: str | Path, models_dir: str | Path, icc: Mapping[str, float] | None = None,
                        seed: int = 0, provenance: str = "") -> pd.DataFrame:
-    """Run every feature set x classifier; write oof_predictions.csv, permutation_null.csv and
-    test_predictions.csv to ``outdir`` and ``<set>-<classifier>.skops`` to ``models_dir``."""
+    """Run every feature set x classifier (and, with ``settings.baselines``, the plain baselines on
+    the same outer folds); write oof_predictions.csv, permutation_null.csv, test_predictions.csv
+    and importance.csv to ``outdir`` and ``<set>-<classifier>.skops`` to ``models_dir``."""
     seed_everything(seed)
     link = {"provenance": provenance} if provenance else {}
     outdir, models_dir = Path(outdir), Path(models_dir)
@@ -143,7 +146,7 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
     site = outcome.set_index("case_id")["site"].astype(str) if settings.combat else None
     if settings.combat and "site" not in outcome:
         raise RadiodeepError("model.combat is on but the manifest has no 'site' column")
-    oofs, nulls, tests = [], [], []
+    oofs, nulls, tests, importances = [], [], [], []
     for feature_set in settings.feature_sets:
         names, fusion = set_sources(feature_set, settings)
         table, columns = join_sources(sources, names)
@@ -162,9 +165,11 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
                 n_select=settings.n_select, correlation_threshold=settings.correlation_threshold,
                 combat=settings.combat, inner_folds=settings.inner_folds, pandas_output=False)
             args = (X, y, groups, ids, make_model)
-            oof = cross_validated_predictions(*args, n_splits=settings.folds, n_repeats=settings.repeats,
-                                              inner_splits=settings.inner_folds, seed=seed, n_jobs=settings.n_jobs)
+            oof, importance = cross_validated_predictions(*args, n_splits=settings.folds, n_repeats=settings.repeats,
+                                                          inner_splits=settings.inner_folds, seed=seed,
+                                                          n_jobs=settings.n_jobs, importance=True)
             oofs.append(oof.assign(feature_set=feature_set, classifier=clf))
+            importances.append(importance.assign(feature_set=feature_set, classifier=clf))
             null = permutation_null(*args, n_permutations=settings.permutations, n_splits=settings.folds,
                                     inner_splits=settings.inner_folds, seed=seed, n_jobs=settings.n_jobs)
             nulls.append(pd.DataFrame({"feature_set": feature_set, "classifier": clf,
@@ -179,13 +184,30 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
                     test_rows = test_rows.assign(site=site.loc[test_rows["case_id"]].to_numpy())
                 pred = predict_table(bundle, test_rows).merge(outcome[["case_id", "label"]], on="case_id")
                 tests.append(pred.dropna(subset=["label"]).assign(feature_set=feature_set, classifier=clf))
+        if settings.baselines and fusion != "late":  # late fusion's baselines are early fusion's
+            for clf in [b for b in BASELINES if b not in settings.classifiers]:
+                oof, importance = baseline_predictions(clf, X, y, groups, ids, settings, seed)
+                oofs.append(oof.assign(feature_set=feature_set, classifier=clf))
+                importances.append(importance.assign(feature_set=feature_set, classifier=clf))
     result = pd.concat(oofs, ignore_index=True)[OOF_COLUMNS]
     write_table(result, outdir / "oof_predictions.csv", **link)
     write_table(pd.concat(nulls, ignore_index=True), outdir / "permutation_null.csv", **link)
+    write_table(aggregate_importance(pd.concat(importances, ignore_index=True)), outdir / "importance.csv", **link)
     test_cols = ["feature_set", "classifier", "case_id", "patient_id", "label", "score", "threshold"]
     write_table(pd.concat(tests, ignore_index=True)[test_cols] if tests else pd.DataFrame(columns=test_cols),
                 outdir / "test_predictions.csv", **link)
     return result
+
+
+def baseline_predictions(classifier: str, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, ids: pd.Series,
+                         settings: ModelSettings, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Out-of-fold predictions and importances of a plain baseline on the same outer folds as the
+    configured classifiers (same seed, same splits); no permutation null, no saved model."""
+    log.info("baseline %s", classifier)
+    make_model = functools.partial(build_pipeline, classifier, seed, combat=settings.combat,
+                                   inner_folds=settings.inner_folds, pandas_output=False)
+    return cross_validated_predictions(X, y, groups, ids, make_model, n_splits=settings.folds, n_repeats=settings.repeats,
+                                       inner_splits=settings.inner_folds, seed=seed, n_jobs=settings.n_jobs, importance=True)
 
 
 def final_model(make_model, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, inner_folds: int, seed: int):

@@ -47,7 +47,7 @@ def evaluate_table(path: str | Path, label: str, id_col: str, outdir: str | Path
                    settings: ModelSettings | None = None, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Run the model and evaluate stages on one table; outputs as the workflow's under ``outdir``
     (oof_predictions.csv, permutation_null.csv, test_predictions.csv, metrics.csv, delong.csv,
-    decision_curve.csv, figures) and final models under ``outdir/models``."""
+    decision_curve.csv, importance.csv, figures) and final models under ``outdir/models``."""
     from radiodeep.evaluate.stage import run_evaluate
 
     settings = settings or ModelSettings()
@@ -59,4 +59,4 @@ def evaluate_table(path: str | Path, label: str, id_col: str, outdir: str | Path
     outdir = Path(outdir)
     model_feature_sets(sources, outcome, settings, outdir, outdir / "models", seed=seed)
     return run_evaluate(outdir / "oof_predictions.csv", outdir, outdir / "permutation_null.csv",
-                        outdir / "test_predictions.csv", n_boot=n_boot, seed=seed)
+                        outdir / "test_predictions.csv", n_boot=n_boot, seed=seed, importance_path=outdir / "importance.csv")

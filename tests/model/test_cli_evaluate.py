@@ -20,7 +20,7 @@ def test_evaluate_table_writes_fusion_outputs_and_predict_uses_the_model(tmp_pat
     table.to_csv(tmp_path / "table.csv.gz", index=False)
     args = ["evaluate", str(tmp_path / "table.csv.gz"), "--label", "outcome", "--id", "ID", "--group", "Patient",
             "-o", str(tmp_path / "out"), "--folds", "3", "--repeats", "1", "--inner-folds", "2", "--permutations", "1",
-            "--n-select", "5", "--n-bootstrap", "200"]
+            "--classifier", "elasticnet", "--selection", "mrmr", "--n-select", "5", "--no-baselines", "--n-bootstrap", "200"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     metrics = pd.read_csv(tmp_path / "out" / "metrics.csv")

@@ -31,8 +31,8 @@ def synthetic_sources(n=60, seed=0, n_hc=30, n_deep=20):
 def fused_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("fusion")
     sources, outcome = synthetic_sources()
-    settings = ModelSettings(feature_sets=["handcrafted", "deep", "early_fusion", "late_fusion"], folds=3, repeats=1,
-                             inner_folds=2, permutations=2, n_select=5, n_jobs=1)
+    settings = ModelSettings(feature_sets=["handcrafted", "deep", "early_fusion", "late_fusion"], classifiers=["elasticnet"], folds=3,
+                             repeats=1, inner_folds=2, permutations=2, selection="mrmr", n_select=5, baselines=False, n_jobs=1)
     model_feature_sets(sources, outcome, settings, out, out / "models", seed=0)
     metrics = run_evaluate(out / "oof_predictions.csv", out, out / "permutation_null.csv", out / "test_predictions.csv", n_boot=200)
     return out, metrics.set_index("feature_set"), sources, outcome
@@ -69,7 +69,8 @@ def test_saved_model_predicts_and_names_missing_columns(fused_run):
 def test_external_split_is_scored_once_by_the_model_fitted_on_train(tmp_path):
     sources, outcome = synthetic_sources(n=80, seed=1)
     outcome = outcome.assign(split=np.where(np.arange(80) < 60, "train", "test"))
-    settings = ModelSettings(feature_sets=["handcrafted"], repeats=1, permutations=0, n_select=5)
+    settings = ModelSettings(feature_sets=["handcrafted"], classifiers=["elasticnet"], repeats=1, permutations=0, selection="mrmr",
+                             n_select=5, baselines=False)
     model_feature_sets(sources, outcome, settings, tmp_path, tmp_path / "models", seed=0)
     oof, test = pd.read_csv(tmp_path / "oof_predictions.csv"), pd.read_csv(tmp_path / "test_predictions.csv")
     assert set(oof.case_id) == set(outcome.case_id[:60]) and set(test.case_id) == set(outcome.case_id[60:])
@@ -84,7 +85,7 @@ def test_external_split_is_scored_once_by_the_model_fitted_on_train(tmp_path):
 def test_bad_inputs_give_clear_errors(tmp_path):
     sources, outcome = synthetic_sources(n=20)
     few = outcome.assign(label=pd.array([1] * 3 + [0] * 17, dtype="Int64"))
-    settings = ModelSettings(repeats=1, permutations=0)
+    settings = ModelSettings(repeats=1, permutations=0, classifiers=["elasticnet"], baselines=False)
     with pytest.raises(RadiodeepError, match="fewer than the 5 folds"):
         model_feature_sets(sources, few, settings, tmp_path, tmp_path / "m")
     with pytest.raises(RadiodeepError, match=r"feature source\(s\) \['deep'\] not available"):
@@ -99,8 +100,8 @@ def test_stability_table_and_combat_through_the_workflow_entry(tmp_path, caplog)
     sources["handcrafted"].to_parquet(tmp_path / "radiomics.parquet")
     pd.DataFrame({"feature": ["original_firstorder_f0", "original_firstorder_f1"], "icc": [0.5, 0.9]}).to_csv(tmp_path / "stability.csv", index=False)
     manifest = outcome.assign(site=np.where(outcome["label"] == 1, "A", "B"), age=np.arange(48.0))
-    settings = ModelSettings(feature_sets=["handcrafted", "clinical"], clinical_columns=["age"], folds=3, repeats=1,
-                             permutations=0, n_select=5, combat=True)
+    settings = ModelSettings(feature_sets=["handcrafted", "clinical"], classifiers=["elasticnet"], clinical_columns=["age"], folds=3,
+                             repeats=1, permutations=0, selection="mrmr", n_select=5, combat=True, baselines=False)
     run_model({"handcrafted": tmp_path / "radiomics.parquet"}, manifest, tmp_path, tmp_path / "models", settings,
               stability=tmp_path / "stability.csv")
     bundle = load_model(tmp_path / "models" / "handcrafted-elasticnet.skops")
@@ -108,3 +109,52 @@ def test_stability_table_and_combat_through_the_workflow_entry(tmp_path, caplog)
     assert bundle["features"][-1] == "site" and "ComBat" in repr(bundle["model"])
     assert "confounded" in caplog.text  # every positive at site A
     assert load_model(tmp_path / "models" / "clinical-elasticnet.skops")["features"] == ["age", "site"]
+
+
+def test_importance_of_every_fold_model_names_the_signal_feature(fused_run):
+    out, _, _, _ = fused_run
+    imp = pd.read_csv(out / "importance.csv")
+    assert list(imp.columns[:8]) == ["feature_set", "classifier", "feature", "selection_frequency", "importance_median",
+                                     "importance_q1", "importance_q3", "importance_kind"]
+    kinds = imp.groupby("feature_set")["importance_kind"].unique().map(list).to_dict()
+    assert kinds == {"handcrafted": ["coefficient"], "deep": ["coefficient"], "early_fusion": ["coefficient"], "late_fusion": ["permutation"]}
+    top = imp.groupby("feature_set").head(1).set_index("feature_set")
+    assert top.loc["handcrafted", "feature"] == "original_firstorder_f0" and top.loc["deep", "feature"] == "deep-unet_enc4_f0000"
+    assert (top["selection_frequency"] == 1.0).all() and (top["importance_median"] > 0).all() and (top["n_models"] == 3).all()
+    assert imp["importance_q1"].le(imp["importance_median"]).all() and imp["importance_median"].le(imp["importance_q3"]).all()
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    sources, outcome = synthetic_sources(n=60, seed=5, n_hc=30)
+    settings = ModelSettings(feature_sets=["handcrafted"], folds=3, repeats=2, inner_folds=2, permutations=1, n_jobs=1)
+    model_feature_sets({"handcrafted": sources["handcrafted"]}, outcome, settings, out, out / "models", seed=0)
+    metrics = run_evaluate(out / "oof_predictions.csv", out, out / "permutation_null.csv", out / "test_predictions.csv",
+                           n_boot=200, importance_path=out / "importance.csv")
+    return out, metrics.set_index("classifier")
+
+
+def test_default_and_baselines_share_the_outer_folds(default_run):
+    out, metrics = default_run
+    assert metrics["baseline"].to_dict() == {"auto": False, "baseline_l1_logistic": True, "baseline_random_forest": True}
+    # the handcrafted source carries half of the outcome's latent signal
+    assert metrics["auc"].between(0.55, 0.9).all() and metrics["auc_repeat_sd"].notna().all(), metrics["auc"]
+    assert metrics.loc["auto", "n_permutations"] == 1 and metrics.loc[["baseline_l1_logistic", "baseline_random_forest"], "n_permutations"].eq(0).all()
+    oof = pd.read_csv(out / "oof_predictions.csv")
+    folds = {clf: g.sort_values(["repeat", "case_id"])["fold"].to_numpy() for clf, g in oof.groupby("classifier")}
+    np.testing.assert_array_equal(folds["auto"], folds["baseline_l1_logistic"])
+    np.testing.assert_array_equal(folds["auto"], folds["baseline_random_forest"])
+    assert sorted(p.name for p in (out / "models").iterdir()) == ["handcrafted-auto.skops"]
+
+
+def test_default_importance_is_permutation_on_held_out_cases(default_run):
+    out, _ = default_run
+    imp = pd.read_csv(out / "importance.csv").set_index(["classifier", "feature"])
+    assert imp.loc[("auto", "original_firstorder_f0"), "importance_kind"] == "permutation"
+    assert imp.loc[("auto", "original_firstorder_f0"), "selection_frequency"] == 1.0
+    assert imp.loc[("auto", "original_firstorder_f0"), "importance_median"] > 0.05  # AUC drop when the signal is shuffled
+    assert imp.loc[("baseline_l1_logistic", "original_firstorder_f0"), "importance_kind"] == "coefficient"
+    assert imp.loc[("baseline_l1_logistic", "original_firstorder_f0"), "importance_median"] > 0
+    assert "original_firstorder_f0" in imp.xs("auto").index[:3]  # with seed 5, noise f9 predicts as well by chance
+    assert (out / "importance.png").stat().st_size > 10_000

@@ -33,6 +33,11 @@ rule model:
         oof="results/evaluation/oof_predictions.csv",
         null="results/evaluation/permutation_null.csv",
         test="results/evaluation/test_predictions.csv",
+        importance=report(
+            "results/evaluation/importance.csv",
+            caption="../report/importance.rst",
+            category="Evaluation",
+        ),
         models=expand(
             "results/models/{feature_set}-{classifier}.skops",
             feature_set=config["model"]["feature_sets"],
@@ -63,6 +68,7 @@ rule evaluate:
         oof="results/evaluation/oof_predictions.csv",
         null="results/evaluation/permutation_null.csv",
         test="results/evaluation/test_predictions.csv",
+        importance="results/evaluation/importance.csv",
     output:
         metrics=report(
             "results/evaluation/metrics.csv",
@@ -87,6 +93,11 @@ rule evaluate:
         decision=report(
             "results/evaluation/decision_curve.png",
             caption="../report/decision_curve.rst",
+            category="Evaluation",
+        ),
+        importance=report(
+            "results/evaluation/importance.png",
+            caption="../report/importance.rst",
             category="Evaluation",
         ),
         other=[

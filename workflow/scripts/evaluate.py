@@ -9,4 +9,5 @@ with log_to(snakemake.log[0]):
         snakemake.input.test,
         n_boot=snakemake.params.n_bootstrap,
         seed=snakemake.params.seed,
+        importance_path=snakemake.input.importance,
     )

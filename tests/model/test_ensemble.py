@@ -1,0 +1,66 @@
+"""The default classifier's parts: patient-grouped inner tuning of the L1-logistic, reaching it
+through the pipeline, the ensemble's probabilities and the noise guard for every member."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from radiodeep.evaluate.metrics import summarise_predictions
+from radiodeep.model import build_pipeline, cross_validated_predictions
+from radiodeep.model.cv import fit_tuned
+from radiodeep.model.ensemble import AveragingEnsemble, GroupedLogisticCV
+from tests.model.test_leakage import _noise
+
+
+def _twins(seed=0, n_patients=30, p=200):
+    """Noise features, each patient's two cases identical: an inner CV that splits a patient's
+    cases scores memorisation (weak regularisation) near AUC 1."""
+    rng = np.random.default_rng(seed)
+    X = np.repeat(rng.normal(size=(n_patients, p)), 2, axis=0)
+    y = np.repeat(rng.permutation(np.arange(n_patients) % 2), 2)
+    return pd.DataFrame(X, columns=[f"original_firstorder_f{i}" for i in range(p)]), y, np.repeat(np.arange(n_patients), 2).astype(str)
+
+
+def _best_inner_auc(model: GroupedLogisticCV) -> float:
+    scores = np.asarray(model.model_.scores_)  # inner folds x l1_ratios x Cs
+    return float(np.max(scores.reshape(scores.shape[0], -1).mean(axis=0)))
+
+
+def test_inner_tuning_is_patient_grouped_through_the_pipeline():
+    X, y, groups = _twins()
+    ungrouped = GroupedLogisticCV().fit(X.to_numpy(), y)
+    assert _best_inner_auc(ungrouped) > 0.9  # the twins leak when the inner folds ignore patients
+    pipe, grid = build_pipeline("auto", 0, selection="none", pandas_output=False)
+    fitted = fit_tuned(pipe, grid, X, y, groups, inner_splits=3, seed=0)
+    l1 = fitted.named_steps["clf"].named_estimators_["l1_logistic"]
+    assert _best_inner_auc(l1) < 0.75, l1.model_.scores_
+
+
+def test_ensemble_averages_its_members():
+    X, y, groups = _twins(seed=1, p=20)
+    ens = build_pipeline("auto", 0, selection="none", pandas_output=False)[0].fit(X, y)
+    members = ens.named_steps["clf"].estimators_
+    Z = ens[:-1].transform(X)
+    np.testing.assert_allclose(ens.predict_proba(X), np.mean([m.predict_proba(Z) for m in members], axis=0))
+    assert isinstance(ens.named_steps["clf"], AveragingEnsemble) and len(members) == 2
+
+
+def _member(name):
+    def make():
+        pipe, grid = build_pipeline("auto", 0, selection="none", pandas_output=False)
+        if name != "auto":
+            clf = dict(pipe.named_steps["clf"].estimators)[name]
+            pipe.steps[-1] = ("clf", clf)
+        return pipe, grid
+    return make
+
+
+# Every pipeline the default may use (the ensemble and each member alone) gives a CI containing
+# 0.5 on pure noise; CV on noise is biased below 0.5 (README "Small samples"), never above it.
+@pytest.mark.parametrize("member", ["auto", "l1_logistic", "random_forest", "baseline_l1_logistic", "baseline_random_forest"])
+def test_every_default_pipeline_gives_chance_auc_on_noise(member):
+    X, y, groups, ids = _noise(4, p=1000)
+    make = _member(member) if not member.startswith("baseline") else (lambda: build_pipeline(member, 0, pandas_output=False))
+    oof = cross_validated_predictions(X, y, groups, ids, make, n_splits=5, n_repeats=1, inner_splits=3, seed=4, threshold=False)
+    s = summarise_predictions(oof, n_boot=500, seed=4)
+    assert s["auc_ci_low"] < 0.5 < s["auc_ci_high"] and s["auc"] < 0.6, s
