@@ -21,7 +21,9 @@ SMALL_STUDY = {
     "n_cases": 12,
     **LIGHT_STAGES,
     "radiomics": {"batch_size": 3},  # 4 radiomics jobs of 3 cases
-    "model": {"folds": 3, "repeats": 2, "feature_sets": ["handcrafted"], "permutations": 5},
+    # the former default model keeps the shared study fast; the default ('auto', baselines) has its own tests
+    "model": {"folds": 3, "repeats": 2, "feature_sets": ["handcrafted"], "permutations": 5,
+              "classifiers": ["elasticnet"], "selection": "mrmr", "baselines": False},
     "evaluate": {"n_bootstrap": 300},
 }
 

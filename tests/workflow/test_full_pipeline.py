@@ -21,6 +21,7 @@ TINY = {
                 "architecture": {"name": "UNet", "spatial_dims": 3, "in_channels": 1, "out_channels": 2,
                                  "channels": [4, 8, 16], "strides": [2, 2]}},
     "model": {"feature_sets": ["handcrafted", "deep", "early_fusion", "late_fusion"], "folds": 2, "repeats": 1,
+              "classifiers": ["elasticnet"], "selection": "mrmr", "baselines": False,
               "inner_folds": 2, "permutations": 2},
     "evaluate": {"n_bootstrap": 200},
 }

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 SHARED = REPO.parent / "shared" / "data" / "sts_multimodal"
 SHORT = {
     "segment": {"folds": 3, "steps": 120},
-    "model": {"feature_sets": ["handcrafted", "deep"], "folds": 3, "repeats": 1, "permutations": 0},
+    "model": {"feature_sets": ["handcrafted", "deep"], "folds": 3, "repeats": 1, "permutations": 0,
+              "classifiers": ["elasticnet"], "selection": "mrmr", "baselines": False},
     "evaluate": {"n_bootstrap": 200},
 }
 
