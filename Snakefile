@@ -18,6 +18,7 @@ include: "workflow/rules/radiomics.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/survival.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -31,6 +32,7 @@ rule all:
         "results/ingest/qc.csv",
         expand("results/report/{table}.html", table=REPORT_TABLES),
         SEGMENT_TARGETS,
+        SURVIVAL_TARGETS,
         (
             "results/features/stability.csv"
             if config["segment"]["mask_source"] == "both"
