@@ -46,11 +46,14 @@ def survival(
                                 clinical={"numeric": list(clinical), "categorical": list(categorical)}, folds=folds,
                                 repeats=repeats, inner_folds=inner_folds, permutations=permutations, n_select=n_select,
                                 n_bootstrap=n_bootstrap, n_jobs=jobs)
-    try:
-        with log_to(None):
+    error = None
+    with log_to(None):
+        try:  # a user error: its message only, no traceback (log_to logs the tracebacks of what escapes)
             metrics = survival_table(table, id_col, group, out, settings, seed)
-    except RadiodeepError as exc:
-        _fail(exc)
+        except RadiodeepError as exc:
+            error = exc
+    if error is not None:
+        _fail(error)
     cols = ["feature_set", "c_index", "c_index_ci_low", "c_index_ci_high", "uno_c", "logrank_p", "perm_p"]
     typer.echo(metrics[cols].round(3).to_string(index=False))
     typer.echo(f"wrote {out}/survival_metrics.csv, survival_km.png and the out-of-fold risks")
