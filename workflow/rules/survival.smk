@@ -37,7 +37,13 @@ rule survival:
         ),
         other=[
             f"results/evaluation/survival_{name}"
-            for name in ("km.svg", "km.csv", "oof_risk.csv", "null.csv", "coefficients.csv")
+            for name in (
+                "km.svg",
+                "km.csv",
+                "oof_risk.csv",
+                "null.csv",
+                "coefficients.csv",
+            )
         ],
     log:
         "results/logs/survival.log",
