@@ -98,7 +98,9 @@ def _path_scores(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, alphas: np.
     if not y[test]["event"].any():
         return np.full(len(alphas), np.nan)
     risk = np.asarray(fitted[:-1].transform(X.iloc[test]), dtype=float) @ fitted[-1].coef_  # one column per alpha
-    return harrell_c_columns(y[test]["event"], y[test]["time"], risk)
+    out = np.full(len(alphas), np.nan)  # the solver may end a fold's path early: the alphas it reached
+    out[: risk.shape[1]] = harrell_c_columns(y[test]["event"], y[test]["time"], risk)
+    return out
 
 
 def fit_tuned_cox(pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, inner_splits: int = 3,
