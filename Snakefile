@@ -19,6 +19,7 @@ include: "workflow/rules/radiomics.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/survival.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/cluster.smk"
 
@@ -35,6 +36,7 @@ rule all:
         expand("results/report/{table}.html", table=REPORT_TABLES),
         REPORT_TARGETS,
         SEGMENT_TARGETS,
+        SURVIVAL_TARGETS,
         (
             "results/features/stability.csv"
             if config["segment"]["mask_source"] == "both"

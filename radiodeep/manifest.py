@@ -19,6 +19,7 @@ import jsonschema
 import pandas as pd
 
 from radiodeep.errors import ManifestError
+from radiodeep.manifest_survival import survival_problems
 
 KEY_COLUMNS = ["case_id", "patient_id"]
 PATH_COLUMNS = ["image", "mask"]
@@ -47,6 +48,7 @@ def read_manifest(
     path: str | Path,
     label: str | None = "label",
     check_files: bool = True,
+    survival: tuple[tuple[str, str], ...] | list = (),
 ) -> pd.DataFrame:
     """Read and validate a manifest; return it with absolute paths and a 0/1 ``label`` column.
 
@@ -55,6 +57,8 @@ def read_manifest(
         label: name of the outcome column (copied to ``label`` as 0/1 integers, missing as <NA>);
             None when the cohort has no outcome.
         check_files: check that every image and mask exists.
+        survival: (time, event) column pairs checked and converted by
+            ``radiodeep.manifest_survival.survival_problems``.
 
     Raises:
         ManifestError: listing every problem as ``row N (line L), column C: problem``.
@@ -135,6 +139,7 @@ def read_manifest(
         if not problems and df["label"].dropna().nunique() < 2:
             problems.append(f"{path}, column {label}: the outcome has a single class ({sorted(df['label'].dropna().unique())}); two are needed")
 
+    problems += survival_problems(df, survival, where)
     if problems:
         raise ManifestError(f"manifest {path}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
     return df.reset_index(drop=True)

@@ -31,3 +31,4 @@ def main() -> None:
 
 # each module registers its commands on `app`
 from radiodeep.cli import dicom, embed, evaluate, ibsi, report, segment, stages  # noqa: E402,F401,I001
+from radiodeep.cli import survival  # noqa: E402,F401,I001
