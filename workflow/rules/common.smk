@@ -12,7 +12,9 @@ from radiodeep.radiomics.presets import load_preset
 
 # --config values arrive as strings below the top level: typed by the schema, then checked with
 # one line per problem; snakemake's validate then fills the defaults.
-CONFIG_SCHEMA = load_schema(os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+CONFIG_SCHEMA = load_schema(
+    os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml")
+)
 config.update(coerce(dict(config), CONFIG_SCHEMA))
 check(config, CONFIG_SCHEMA)
 validate(config, "../schemas/config.schema.yaml")
@@ -20,7 +22,8 @@ validate(config, "../schemas/config.schema.yaml")
 
 def resolve_manifest(path):
     """A relative path is looked up in the shell's folder (where snakemake was typed, $PWD), then
-    in the working directory (--directory), then in the repository (the demo's manifest)."""
+    in the working directory (--directory), then in the repository (the demo's manifest).
+    """
     if os.path.isabs(path):
         return path
     for base in (os.environ.get("PWD"), os.getcwd(), workflow.basedir):
@@ -34,9 +37,13 @@ MANIFEST = read_manifest(MANIFEST_PATH, label=config["label"]).set_index(
     "case_id", drop=False
 )
 CASES = list(MANIFEST["case_id"])
-MODEL_FOLDS = planned_folds(MANIFEST, config["model"]["folds"])  # (value, planned|set, reason)
+MODEL_FOLDS = planned_folds(
+    MANIFEST, config["model"]["folds"]
+)  # (value, planned|set, reason)
 config["model"]["folds"] = MODEL_FOLDS[0]
-_OUTCOME_WARNINGS, _OUTCOME_ERRORS = outcome_problems(MANIFEST, MODEL_FOLDS[0], config["label"])
+_OUTCOME_WARNINGS, _OUTCOME_ERRORS = outcome_problems(
+    MANIFEST, MODEL_FOLDS[0], config["label"]
+)
 for _line in _OUTCOME_WARNINGS:
     logger.warning(f"manifest {MANIFEST_PATH}: {_line}")
 if _OUTCOME_ERRORS:

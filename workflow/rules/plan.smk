@@ -19,7 +19,10 @@ rule plan:
         runtime=30,
     params:
         cases=CASES,
-        config={k: config[k] for k in ("modality", "seed", "preprocess", "segment", "embed")},
+        config={
+            k: config[k]
+            for k in ("modality", "seed", "preprocess", "segment", "embed")
+        },
         bin_width=RADIOMICS_PARAMS["setting"].get("binWidth"),
         bin_width_set=discretisation_is_set(config["radiomics"], config["modality"]),
         folds=MODEL_FOLDS,

@@ -57,6 +57,8 @@ for name, batch, masks, sub in radiomics_jobs():
             on_error=config["on_error"],
             mode=RADIOMICS_CONFIG["mode"],
             labels=RADIOMICS_CONFIG["labels"],
-            predicted=[c for c, m in zip(batch, masks) if m == PREDICTED_MASK.format(case=c)],
+            predicted=[
+                c for c, m in zip(batch, masks) if m == PREDICTED_MASK.format(case=c)
+            ],
         script:
             "../scripts/radiomics.py"

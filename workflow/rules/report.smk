@@ -9,7 +9,9 @@ from radiodeep.report.inputs import results_page_inputs
 from radiodeep.report.run import check_report_config
 
 QC_TABLES = ["results/ingest/qc.csv", "results/features/qc.csv"] + (
-    ["results/features/stability_qc.csv"] if config["segment"]["mask_source"] == "both" else []
+    ["results/features/stability_qc.csv"]
+    if config["segment"]["mask_source"] == "both"
+    else []
 )
 REPORT_TABLES = {
     "metrics": {
