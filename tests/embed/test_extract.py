@@ -87,8 +87,10 @@ def test_bad_case_is_skipped_without_touching_the_others(tmp_path):
     empty.CopyInformation(mask)
     bad = _write(tmp_path, "bad", image, empty)
     bb = build_backbone({"backbone": "random", "resnet": TINY_RESNET, "crop_mm": 48})
-    recs = {r["case_id"]: r for r in embed_cases([bad, good], bb, on_error="skip")}
-    assert recs["bad"]["status"] == "skipped" and "case bad, file " in recs["bad"]["reason"] and "label 1 is absent" in recs["bad"]["reason"]
+    # an empty mask (the U-Net found nothing) is an excluded case even under on_error: fail
+    recs = {r["case_id"]: r for r in embed_cases([bad, good], bb, on_error="fail")}
+    assert recs["bad"]["status"] == "excluded" and "case bad, file " in recs["bad"]["reason"]
+    assert "the U-Net found no ROI" in recs["bad"]["reason"] and recs["bad"]["features"] == {}
     alone = _vectors(embed_cases([good], bb))["good"]
     np.testing.assert_allclose(_vectors([recs["good"]])["good"], alone, rtol=1e-5, atol=1e-6)
 
