@@ -41,3 +41,13 @@ def case_field(field):
 def case_inputs(wc):
     row = MANIFEST.loc[wc.case]
     return {"image": row["image"], **({"mask": row["mask"]} if row["mask"] else {})}
+
+
+def batch_cores():
+    """The cores batches are sized for: --cores N on one machine, 1 under a cluster executor
+    (each batch is its own job there) or when no core count is given."""
+    try:
+        cores = workflow.cores if workflow.local_exec else 1
+    except WorkflowError:
+        cores = 1
+    return max(1, min(int(cores), os.cpu_count() or 1))

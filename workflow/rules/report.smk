@@ -3,7 +3,11 @@
 # and HTML inline but a CSV only as a download. Stages add entries to these two dicts.
 from pathlib import Path
 
-QC_TABLES = ["results/ingest/qc.csv", "results/features/qc.csv"]
+QC_TABLES = [
+    "results/ingest/qc.csv",
+    "results/preprocess/qc.csv",
+    "results/features/qc.csv",
+]
 REPORT_TABLES = {
     "metrics": {
         "csv": "results/evaluation/metrics.csv",
