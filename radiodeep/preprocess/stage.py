@@ -29,18 +29,22 @@ def preprocess_case(
     mr_reference: str = "body",
     case_id: str | None = None,
     has_reference_mask: bool = True,
+    check_gzip: bool = True,
 ) -> dict:
     """Resample to ``spacing`` (None keeps the grid) and normalise; write image (and mask).
 
     ``has_reference_mask=False`` marks a case whose (all-zero) mask stands in for one that the
     segmentation stage will predict; an empty mask is then expected, not an error.
 
+    ``check_gzip=False`` skips the gzip completeness check of the inputs, for files radiodeep
+    wrote itself (atomically), as the batch entry's ingest outputs.
+
     Returns a small summary (new size and spacing, ROI voxel count) for the QC table.
     """
-    image = read_image(image_path, case_id)
+    image = read_image(image_path, case_id, check_gzip=check_gzip)
     mask = None
     if mask_path:
-        mask = read_label_map(mask_path, case_id)
+        mask = read_label_map(mask_path, case_id, check_gzip=check_gzip)
         check_same_grid(image, mask, case_id, mask_path)
     if spacing is not None:
         image = resample_image(image, spacing, interpolator)
@@ -89,7 +93,7 @@ def preprocess_batch(
     def run_one(case_id: str) -> dict[str, Path]:
         src, dst = in_root / case_id, out_root / case_id
         preprocess_case(src / "image.nii.gz", src / "mask.nii.gz", dst / "image.nii.gz", dst / "mask.nii.gz",
-                        case_id=case_id, has_reference_mask=has_mask[case_id], **settings)
+                        case_id=case_id, has_reference_mask=has_mask[case_id], check_gzip=False, **settings)
         return {name.split(".")[0]: dst / name for name in PREPROCESS_FILES}
 
     return run_batch_cases("preprocess", list(has_mask), run_one, out_record, on_error=on_error, upstream=upstream,

@@ -20,14 +20,6 @@ INGEST_SETTINGS = {
 }
 
 
-def ingest_rows(cases):
-    """The manifest's columns that ingest reads, one dict per case."""
-    cols = [
-        c for c in ("case_id", "image", "mask", "roi", "series_uid") if c in MANIFEST
-    ]
-    return MANIFEST.loc[cases, cols].to_dict("records")
-
-
 for name, batch in INGEST_BATCHES.items():
 
     rule:
@@ -43,7 +35,7 @@ for name, batch in INGEST_BATCHES.items():
         benchmark:
             f"results/benchmarks/ingest/{name}.tsv"
         group:
-            name.replace("ingest", "case")
+            "case"  # SLURM: --group-components case=N packs N batches in one job
         conda:
             "../envs/radiodeep.yaml"
         threads: 1

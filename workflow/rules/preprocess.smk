@@ -19,17 +19,6 @@ PREPROCESSED_IMAGE = "results/preprocess/{case}/image.nii.gz"
 PREPROCESSED_MASK = "results/preprocess/{case}/mask.nii.gz"
 
 
-def preprocessed(cases):
-    """The batch records a rule reading these cases' preprocessed images depends on."""
-    return sorted({PREPROCESS_RECORD[c] for c in cases})
-
-
-def declared(paths):
-    """The files among ``paths`` that a rule declares: preprocess' per-case images are covered
-    by its batch records (preprocessed()), U-Net masks are outputs of their own."""
-    return [p for p in paths if not p.startswith("results/preprocess/")]
-
-
 for name, batch in INGEST_BATCHES.items():
     name = name.replace("ingest", "preprocess")
 
@@ -45,7 +34,7 @@ for name, batch in INGEST_BATCHES.items():
         benchmark:
             f"results/benchmarks/preprocess/{name}.tsv"
         group:
-            name.replace("preprocess", "case")
+            "case"  # SLURM: --group-components case=N packs N batches in one job
         conda:
             "../envs/radiodeep.yaml"
         threads: 1
