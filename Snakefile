@@ -12,6 +12,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/plan.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/segment.smk"
 include: "workflow/rules/radiomics.smk"
@@ -28,6 +29,7 @@ rule all:
         "results/evaluation/metrics.csv",
         "results/evaluation/roc.png",
         "results/provenance.json",
+        "results/plan.json",
         "results/ingest/qc.csv",
         expand("results/report/{table}.html", table=REPORT_TABLES),
         SEGMENT_TARGETS,

@@ -33,3 +33,9 @@ class CaseError(RadiodeepError):
             where.append(f"file {path}")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {problem}" if prefix else problem)
+
+
+class NoRoi(CaseError):
+    """A case has no usable ROI for a stage: a U-Net that found nothing, or an ROI too small for
+    texture features on the planned grid. An expected outcome, not an input error: the stage
+    records the case as ``excluded`` with this reason, whatever ``on_error`` says, and goes on."""

@@ -35,16 +35,83 @@ def check_gzip_complete(path: str | Path, case_id: str | None = None) -> None:
         raise CaseError(case_id, path, f"file is truncated or corrupt ({exc}); copy it again") from exc
 
 
+_NIFTI_FLOATS = {16: "f4", 64: "f8"}  # NIfTI datatype codes of float32 / float64
+
+
+def _nifti_layout(head: bytes) -> tuple[str, int] | None:
+    """(numpy dtype, data offset) of a NIfTI-1/2 header's float data; None for other types or files."""
+    for order in ("<", ">"):
+        if np.frombuffer(head[:4], f"{order}i4")[0] == 348 and len(head) >= 112:
+            code = int(np.frombuffer(head[70:72], f"{order}i2")[0])
+            offset = int(np.frombuffer(head[108:112], f"{order}f4")[0])
+        elif np.frombuffer(head[:4], f"{order}i4")[0] == 540 and len(head) >= 176:
+            code = int(np.frombuffer(head[12:14], f"{order}i2")[0])
+            offset = int(np.frombuffer(head[168:176], f"{order}i8")[0])
+        else:
+            continue
+        return (order + _NIFTI_FLOATS[code], max(offset, 348)) if code in _NIFTI_FLOATS else None
+    return None
+
+
+def nifti_nan_index(path: str | Path, chunk: int = 1 << 24) -> np.ndarray:
+    """Flat indices (file order = SimpleITK's (z, y, x) C order) of the NaN voxels stored in a
+    NIfTI file, read from its bytes: ITK's NIfTI reader turns NaN into 0 (SimpleITK 2.5 even on
+    its own round trip), so they would otherwise vanish. Empty for other formats and types.
+    A ``.gz`` stream is read in full, so a truncated one also raises here (EOFError/OSError)."""
+    import gzip
+
+    name = str(path)
+    if ".nii" not in Path(name).name:
+        return np.empty(0, np.int64)
+    opener = gzip.open if name.endswith(".gz") else open
+    found = []
+    with opener(name, "rb") as fh:
+        head = fh.read(544)
+        layout = _nifti_layout(head)
+        if layout is None:
+            while fh.read(chunk):  # still read to the end: the caller relies on it for .gz completeness
+                pass
+            return np.empty(0, np.int64)
+        dtype, offset = np.dtype(layout[0]), layout[1]
+        buffer, start = head[offset:] if len(head) > offset else b"", 0
+        if len(head) < offset:
+            fh.read(offset - len(head))
+        while True:
+            block = fh.read(chunk)
+            buffer += block
+            usable = len(buffer) - len(buffer) % dtype.itemsize
+            if usable:
+                values = np.frombuffer(buffer[:usable], dtype)
+                found.append(np.flatnonzero(np.isnan(values)) + start)
+                start += values.size
+                buffer = buffer[usable:]
+            if not block:
+                break
+    return np.concatenate(found) if found else np.empty(0, np.int64)
+
+
 def _read(path: str | Path, case_id: str | None, what: str, check_gzip: bool) -> sitk.Image:
     """``sitk.ReadImage`` with :func:`check_gzip_complete` run beside it in a thread (zlib
     decompresses without the GIL, so the check costs little extra wall time); a truncated or
     corrupt file is reported as such, whatever ITK made of it."""
+    from radiodeep.imagesize import check_image_size
+
+    check_image_size(path, case_id)  # header only: an absurd claimed size is refused before ITK allocates it
     checked: list[BaseException] = []
+    nan_index: list[np.ndarray] = []
     thread = None
-    if check_gzip and str(path).endswith(".gz"):
+    nifti = ".nii" in Path(str(path)).name
+    if check_gzip and (str(path).endswith(".gz") or nifti):
         def check() -> None:
             try:
-                check_gzip_complete(path, case_id)
+                if nifti:  # one pass over the bytes: NaN voxels, and the gzip stream's completeness
+                    import zlib
+                    try:
+                        nan_index.append(nifti_nan_index(path))
+                    except (EOFError, OSError, zlib.error) as exc:
+                        raise CaseError(case_id, path, f"file is truncated or corrupt ({exc}); copy it again") from exc
+                else:
+                    check_gzip_complete(path, case_id)
             except BaseException as exc:  # handed to the reading thread below
                 checked.append(exc)
 
@@ -62,7 +129,26 @@ def _read(path: str | Path, case_id: str | None, what: str, check_gzip: bool) ->
             raise checked[0]
     if image is None:
         raise error
+    if nan_index and nan_index[0].size:
+        image = _with_nan(image, nan_index[0], case_id, path)
     return image
+
+
+def _with_nan(image: sitk.Image, index: np.ndarray, case_id, path) -> sitk.Image:
+    """``image`` with the NaN voxels of its NIfTI file put back (as the NRRD reader keeps them),
+    so every later check sees them; logged with their count."""
+    import logging
+
+    arr = sitk.GetArrayFromImage(image)
+    if arr.dtype.kind != "f" or index.max() >= arr.size:
+        raise CaseError(case_id, path, f"file stores {index.size} NaN voxels, which the reader cannot keep in "
+                                       f"{arr.dtype}; replace them (e.g. by the background value) and rerun")
+    arr.reshape(-1)[index] = np.nan
+    out = sitk.GetImageFromArray(arr)
+    out.CopyInformation(image)
+    logging.getLogger(__name__).warning("case %s: %s stores %d NaN voxels (ITK's NIfTI reader reads them as 0; kept as NaN)",
+                                        case_id, path, index.size)
+    return out
 
 
 def read_image(path: str | Path, case_id: str | None = None, *, float32: bool = True, check_gzip: bool = True) -> sitk.Image:

@@ -1,6 +1,8 @@
 """Atomic writes: a file is written under a temporary name, then renamed into place.
 
-A reader (or a resumed Snakemake run) therefore never sees a half-written output.
+A reader (or a resumed Snakemake run) therefore never sees a half-written output. The final
+file gets the mode a plain ``open()`` would give it (0666 less the umask; 0644 under umask
+022), not the 0600 of the temporary file, so colleagues sharing a project folder can read it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,24 @@ def _suffix(path: Path) -> str:
     return path.suffix
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux allows (``/proc/self/status``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def plain_mode(path: str | Path) -> int:
+    """The mode ``open()`` / ``mkdir()`` would give ``path`` now: 0666 (0777 for a folder) less the umask."""
+    return (0o777 if Path(path).is_dir() else 0o666) & ~current_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same extension); rename it to ``path`` on success.
@@ -39,6 +59,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, plain_mode(tmp))  # mkstemp made it 0600
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -70,6 +91,9 @@ def read_json(path: str | Path) -> Any:
 def write_table(df, path: str | Path, **metadata: str) -> None:
     """Write a pandas DataFrame as CSV or Parquet (by extension), atomically.
 
+    CSV: no index column, missing values as empty fields, UTF-8 without BOM, ``\n`` line ends
+    (``readr::read_csv`` and ``read.csv`` read it with the right types and no warnings).
+
     Parquet files carry ``metadata`` (e.g. ``provenance=<hash>``) in their schema metadata under
     ``radiodeep.<key>``; other files get the same keys in a ``<file>.meta.json`` sidecar, written
     before the table so that a table never exists without its sidecar.
@@ -87,7 +111,7 @@ def write_table(df, path: str | Path, **metadata: str) -> None:
             meta.update({f"radiodeep.{k}".encode(): str(v).encode() for k, v in metadata.items()})
             pq.write_table(table.replace_schema_metadata(meta), tmp)
         else:
-            df.to_csv(tmp, index=False)
+            df.to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n")  # what R reads as it is
 
 
 def sidecar_path(path: str | Path) -> Path:

@@ -75,8 +75,12 @@ def read_manifest(
     if label is not None and label not in df.columns:
         missing_cols.append(label)
     if missing_cols:
+        hint = ""
+        if len(df.columns) == 1 and any(sep in df.columns[0] for sep in (";", "\t")):
+            sep = "semicolons" if ";" in df.columns[0] else "tabs"
+            hint = f" (the header is split by {sep}: save the file comma-separated, e.g. from Excel as 'CSV UTF-8')"
         raise ManifestError(
-            f"manifest {path}: missing column(s) {', '.join(missing_cols)}; columns present: {', '.join(df.columns)}"
+            f"manifest {path}: missing column(s) {', '.join(missing_cols)}; columns present: {', '.join(df.columns)}{hint}"
         )
     if df.empty:
         raise ManifestError(f"manifest {path}: no rows")
@@ -142,3 +146,35 @@ def covariate_columns(df: pd.DataFrame, label: str | None = "label") -> list[str
     if label:
         reserved.add(label)
     return [c for c in df.columns if c not in reserved]
+
+
+def outcome_problems(df: pd.DataFrame, folds: int, label: str = "label") -> tuple[list[str], list[str]]:
+    """(warnings, errors) about the outcome before any job: rows without a label (not modelled),
+    and classes with fewer patients than the outer CV's ``folds`` (stratified folds need at least
+    one patient of each class in every fold; ``model.folds`` then has to come down)."""
+    warnings, errors = [], []
+    missing = df.loc[df["label"].isna(), "case_id"].tolist()
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        warnings.append(f"{len(missing)} case(s) without a value in column {label!r} are processed but not modelled: {shown}")
+    labelled = df[df["label"].notna()]
+    for value, name in ((1, "positive"), (0, "negative")):
+        n = labelled.loc[labelled["label"] == value, "patient_id"].nunique()
+        if n == 1:
+            errors.append(f"column {label!r}: a single {name} patient cannot be cross-validated; add cases")
+        elif 0 < n < folds:
+            errors.append(f"column {label!r}: {n} {name} patient(s) cannot fill {folds} cross-validation folds; "
+                          f"set model.folds to {max(2, n)} or fewer, or add cases")
+    return warnings, errors
+
+
+def planned_folds(df: pd.DataFrame, folds, default: int = 5) -> tuple[int, str, str]:
+    """(outer folds, "planned"|"set", reason): ``auto`` is ``default``, or the smaller class's
+    patient count when that is lower (stratified folds need a patient of each class in each)."""
+    if folds != "auto":
+        return int(folds), "set", "set by the user"
+    labelled = df[df["label"].notna()]
+    smaller = min((labelled.loc[labelled["label"] == v, "patient_id"].nunique() for v in (0, 1)), default=default)
+    value = max(2, min(default, smaller))
+    why = f"{default}" if value == default else f"{value}: the smaller class has {smaller} patients"
+    return value, "planned", why

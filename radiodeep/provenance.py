@@ -96,15 +96,27 @@ def device_info() -> dict[str, Any]:
 
 
 def input_hashes(manifest: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """SHA-256 of every case's image and mask (a DICOM folder hashes all of its files)."""
+    """SHA-256 of every case's image and mask (a DICOM folder hashes all of its files); a path
+    that goes through a symbolic link also gets ``<column>_resolved``, the file actually read."""
     inputs = {}
     for row in manifest.itertuples(index=False):
         mask = getattr(row, "mask", "")
+        mask = mask if isinstance(mask, str) else ""
         inputs[row.case_id] = {
             "image_sha256": sha256_file(row.image),
-            "mask_sha256": sha256_file(mask) if isinstance(mask, str) and mask else "",
+            "mask_sha256": sha256_file(mask) if mask else "",
+            **resolved_links({"image": row.image, "mask": mask}),
         }
     return inputs
+
+
+def resolved_links(paths: Mapping[str, str]) -> dict[str, str]:
+    """``<name>_resolved``: the real path of each path that a symbolic link redirects."""
+    out = {}
+    for name, value in paths.items():
+        if value and Path(value).resolve() != Path(os.path.abspath(value)):
+            out[f"{name}_resolved"] = str(Path(value).resolve())
+    return out
 
 
 def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
@@ -124,6 +136,7 @@ def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
         "packages": package_versions(),
         "device": device_info(),
         "manifest_sha256": sha256_file(manifest_path) if manifest_path else "",
+        **resolved_links({"manifest": str(manifest_path) if manifest_path else ""}),
         "inputs": input_hashes(manifest),
     }
     record["provenance_sha256"] = canonical_hash(record)

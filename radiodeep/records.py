@@ -2,7 +2,8 @@
 
 A batch job (ingest, preprocess) runs many cases in one process and writes its per-case files
 (``results/<stage>/<case>/...``) plus one batch record, ``results/<stage>/batches/<job>.json``:
-per case ``status`` (``ok`` or ``failed``), for ``ok`` the SHA-256 of every file written (so the
+per case ``status`` (``ok``, ``failed``, or ``excluded`` for a case without a usable ROI:
+:class:`~radiodeep.errors.NoRoi`, whatever ``on_error`` says), for ``ok`` the SHA-256 of every file written (so the
 record changes exactly when an output does: Snakemake's checksum-based rerun decisions still
 hold downstream), for ``failed`` the ``reason`` (case, file and problem). The batch record is the
 job's only declared output: Snakemake hashes every input once per output after a job
@@ -25,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from radiodeep.errors import CaseError
+from radiodeep.errors import CaseError, NoRoi
 from radiodeep.io import read_json, sha256_file, write_json, write_table
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def run_batch_cases(
         else:
             try:
                 files = run_one(case)
+            except NoRoi as exc:  # an expected outcome (an ROI lost on the grid): excluded whatever on_error says
+                log.warning("%s: excluding %s", stage, exc)
+                results[case] = {"status": "excluded", "reason": str(exc)}
             except CaseError as exc:
                 if on_error != "skip":
                     raise CaseError(exc.case_id or case, exc.path, f"{exc.problem}; {skip_hint(stage)}") from exc

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import ast
+import os
+import stat
 
 import pandas as pd
 import pytest
 
-from radiodeep.io import atomic_path, read_table_metadata, sidecar_path, write_json, write_table
+from radiodeep.io import (
+    atomic_path,
+    current_umask,
+    read_table_metadata,
+    sidecar_path,
+    write_json,
+    write_table,
+)
 from tests.conftest import REPO
 
 # calls that write a file; each must sit inside `with atomic_path(...)` (or be io.py's own)
@@ -73,3 +82,55 @@ def test_table_metadata_in_parquet_and_csv_sidecar(tmp_path):
     assert sidecar_path(tmp_path / "t.csv").name == "t.csv.meta.json"
     assert read_table_metadata(tmp_path / "plain.csv") == {}
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), df)
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_outputs_get_the_mode_open_would_give(tmp_path, umask_022):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import SimpleITK as sitk
+
+    from radiodeep.images import write_image
+    from radiodeep.report import render_table_html
+
+    df = pd.DataFrame({"case_id": ["a", "b"], "x": [1.5, 2.5]})
+    out = tmp_path / "results" / "features"
+    write_table(df, out / "t.csv", provenance="abc")
+    write_table(df, out / "t.parquet", provenance="abc")
+    write_json({"a": 1}, tmp_path / "results" / "provenance.json")
+    write_image(sitk.Image(4, 4, 4, sitk.sitkUInt8), tmp_path / "results" / "images" / "mask.nii.gz")
+    fig = plt.figure()
+    with atomic_path(tmp_path / "results" / "roc.png") as tmp:
+        fig.savefig(tmp)
+    plt.close(fig)
+    render_table_html(out / "t.csv", tmp_path / "results" / "t.html", "a table")
+    modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*")}
+    assert modes == {"results": 0o755, "results/features": 0o755, "results/images": 0o755,
+                     "results/features/t.csv": 0o644, "results/features/t.csv.meta.json": 0o644,
+                     "results/features/t.parquet": 0o644, "results/provenance.json": 0o644,
+                     "results/images/mask.nii.gz": 0o644, "results/roc.png": 0o644, "results/t.html": 0o644}
+    os.umask(0o077)  # a private umask is honoured too: the mode follows the umask, not a constant
+    write_json({"a": 2}, tmp_path / "results" / "provenance.json")
+    assert stat.S_IMODE((tmp_path / "results" / "provenance.json").stat().st_mode) == 0o600
+    assert current_umask() == 0o077
+
+
+@pytest.mark.slow
+def test_workflow_outputs_and_report_are_readable_by_the_group(small_study_report):
+    """Every file and folder of a Snakemake run (tables, images, JSON, models, report) has the mode
+    open()/mkdir() give under the run's umask (0644/0755 under umask 022)."""
+    results, mask = small_study_report.parent, current_umask()
+    kinds = {".csv", ".parquet", ".json", ".nii.gz", ".png", ".svg", ".html", ".skops"}
+    wrong = {str(p.relative_to(results)): oct(stat.S_IMODE(p.stat().st_mode)) for p in [results, *results.rglob("*")]
+             if stat.S_IMODE(p.stat().st_mode) != (0o777 if p.is_dir() else 0o666) & ~mask}
+    assert wrong == {}, f"umask {mask:04o}: {wrong}"
+    found = {k for k in kinds for p in results.rglob(f"*{k}")}
+    assert found == kinds and small_study_report.is_file()

@@ -11,6 +11,7 @@ import pytest
 from radiodeep.errors import RadiodeepError
 from radiodeep.provenance import (
     config_hash,
+    input_hashes,
     iter_seeds,
     provenance_hash,
     provenance_table,
@@ -62,3 +63,18 @@ def test_provenance_table_flat(record):
     assert table.index[0] == "provenance_sha256"
     assert table["config.model.folds"] == "3" and table["config.radiomics.settings"] == "{}"
     assert table["inputs.c1.mask_sha256"] == record[0]["inputs"]["c1"]["mask_sha256"]
+
+
+def test_symlinked_inputs_are_resolved_in_the_provenance(tmp_path, cube_case):
+    image, mask = cube_case
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = elsewhere / "real.nii.gz"
+    target.write_bytes(image.read_bytes())
+    (tmp_path / "linked.nii.gz").symlink_to(target)
+    manifest = pd.DataFrame({"case_id": ["c1", "c2"], "image": [str(tmp_path.resolve() / "linked.nii.gz"), str(image.resolve())],
+                             "mask": [str(mask.resolve()), ""]})
+    inputs = input_hashes(manifest)
+    assert inputs["c1"]["image_resolved"] == str(target.resolve())
+    assert inputs["c1"]["image_sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert "mask_resolved" not in inputs["c1"] and "image_resolved" not in inputs["c2"]

@@ -71,14 +71,14 @@ def test_preprocess_batch_skips_upstream_and_own_failures(cases, tmp_path):
     record = preprocess_batch(rows, tmp_path / "ingest", tmp_path / "pre", tmp_path / "pre_1.json",
                               {**SETTINGS, "spacing": [24.0, 24.0, 24.0]}, upstream=failed_cases([ingest]), on_error="skip")
     status = {c: e["status"] for c, e in record["cases"].items()}
-    assert status == {"STS_001": "ok", "BAD": "failed", "STS_003": "failed"}
+    assert status == {"STS_001": "ok", "BAD": "failed", "STS_003": "excluded"}  # NoRoi: excluded, not an error
     assert record["cases"]["BAD"]["reason"].startswith("not run: failed in ingest: case BAD")
-    assert "empty after resampling" in record["cases"]["STS_003"]["reason"]
+    assert "no voxel left on the grid" in record["cases"]["STS_003"]["reason"]
     assert sorted(p.name for p in (tmp_path / "pre").iterdir()) == ["STS_001"]
     qc = write_qc_table([tmp_path / "ingest_1.json", tmp_path / "pre_1.json"], tmp_path / "qc.csv")
     assert qc[["case_id", "stage", "status"]].values.tolist() == [
         ["BAD", "ingest", "failed"], ["BAD", "preprocess", "failed"], ["STS_001", "ingest", "ok"],
-        ["STS_001", "preprocess", "ok"], ["STS_003", "ingest", "ok"], ["STS_003", "preprocess", "failed"]]
+        ["STS_001", "preprocess", "ok"], ["STS_003", "ingest", "ok"], ["STS_003", "preprocess", "excluded"]]
 
 
 def test_even_batches_fill_every_core():

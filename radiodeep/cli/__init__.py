@@ -16,7 +16,17 @@ app = typer.Typer(
 
 
 def main() -> None:
-    app()
+    """Run the command line; a user error (:class:`radiodeep.errors.RadiodeepError`) is one line on
+    stderr and exit status 2, never a traceback."""
+    import sys
+
+    from radiodeep.errors import RadiodeepError
+
+    try:
+        app()
+    except RadiodeepError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 # each module registers its commands on `app`

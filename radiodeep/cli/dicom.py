@@ -18,9 +18,14 @@ def manifest(
     outcome: Path | None = typer.Option(None, help="CSV keyed by DICOM PatientID (first column) holding the outcome"),
     outcome_column: str | None = typer.Option(None, help="outcome column of --outcome (default: its second column)"),
 ) -> None:
-    """Scan DICOM_ROOT (headers only) and write a draft manifest for review: one row per image series."""
+    """Scan DICOM_ROOT (headers only) and write a draft manifest for review: one row per image series.
+
+    Classic, compressed and enhanced multi-frame series are found; what is skipped (not DICOM,
+    non-image objects, localizers, single slices, undecodable transfer syntaxes, masks of no
+    series found) is listed with the reason in <manifest>_skipped.csv and summarised here.
+    """
     from radiodeep.errors import RadiodeepError
-    from radiodeep.ingest.scan import draft_manifest
+    from radiodeep.ingest.scan import draft_manifest, skipped_path
 
     def progress(files):
         with typer.progressbar(files, label=f"scanning {len(files)} files", file=None) as bar:
@@ -31,6 +36,11 @@ def manifest(
     except RadiodeepError as exc:
         _fail(exc)
     typer.echo(f"wrote {out}: {len(df)} image series, {df['patient_id'].nunique()} patients, {int((df['mask'] != '').sum())} with a mask")
+    skipped = df.attrs["skipped"]
+    if len(skipped):
+        typer.echo(f"skipped {len(skipped)} files or series (listed in {skipped_path(out)}):")
+        for reason, n in skipped["reason"].str.replace(r"^series \S+ ", "series ", regex=True).value_counts().items():
+            typer.echo(f"  {n} x {reason}")
 
 
 @app.command("export-seg")

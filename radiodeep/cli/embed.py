@@ -25,17 +25,26 @@ def embed(
     centre: str = typer.Option("com", help="crop centre: com (centre of mass) | bbox"),
     crop_mm: float | None = typer.Option(None, help="crop edge in mm (default: backbone's)"),
     spacing: float | None = typer.Option(None, help="crop voxel size in mm (default: backbone's)"),
-    modality: str = typer.Option("PET", help="CT | MR | PET (intensity window)"),
+    modality: str | None = typer.Option(None, help="CT | MR | PET (intensity window); default: the U-Net checkpoint's"),
     device: str = typer.Option("cpu", help="cpu | cuda | auto"),
     seed: int = typer.Option(42),
     threads: int = typer.Option(1, help="torch CPU threads (results are bitwise reproducible for a fixed count)"),
     case_id: str = typer.Option("case", "--case-id"),
 ) -> None:
     """Embed one case and write OUT (JSON with the vector, backbone, pooling and weights hash)."""
+    from radiodeep.cli.stages import _fail
     from radiodeep.embed import CaseInput, run_embedding
     from radiodeep.errors import RadiodeepError
-    from radiodeep.io import write_json
+    from radiodeep.io import read_json, write_json
 
+    if backbone == "unet-encoder" and checkpoint is None:
+        _fail(RadiodeepError("--checkpoint is needed for backbone unet-encoder: a U-Net model.pt (e.g. "
+                             "results/segmentation/model.pt of a run), or use --backbone resnet --weights FILE or --backbone random"))
+    if modality is None:
+        meta = checkpoint.with_suffix(".json") if checkpoint else None
+        modality = read_json(meta).get("modality") if meta and meta.is_file() else None
+        if modality is None:
+            _fail(RadiodeepError("--modality CT|MR|PET is needed (it sets the intensity window)"))
     settings = {
         "backbone": backbone, "checkpoint": str(checkpoint) if checkpoint else None,
         "weights": str(weights) if weights else None, "preset": preset,

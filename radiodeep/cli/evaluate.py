@@ -54,23 +54,29 @@ def evaluate(
 @app.command("predict")
 def predict(
     table: Path = typer.Argument(..., help="feature table of the new cohort (CSV, CSV.gz, Parquet)"),
-    model: Path = typer.Option(..., "--model", help="a results/models/*.joblib file"),
+    model: Path = typer.Option(..., "--model", help="a results/models/*.skops file"),
     out: Path = typer.Option(..., "-o", "--out", help="predictions CSV"),
     id_col: str = typer.Option("case_id", "--id", help="case id column"),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle",
+                                      help="load a legacy .joblib (pickle) model; it can run code: only for files you trust"),
 ) -> None:
-    """Apply a saved final model: writes case_id, score, threshold, predicted."""
-    import joblib
+    """Apply a saved final model: writes case_id, score, threshold, predicted.
 
+    Models load with skops.io and an allow-list of scikit-learn, xgboost and radiodeep types;
+    a file holding any other type, or a pickle without --trust-pickle, is refused.
+    """
     from radiodeep.cli.stages import _fail
     from radiodeep.errors import RadiodeepError
     from radiodeep.io import write_table
+    from radiodeep.model.persist import load_model
     from radiodeep.model.stage import predict_table, read_feature_table
 
     try:
+        bundle = load_model(model, trust_pickle=trust_pickle)
         frame = read_feature_table(table)
         if id_col not in frame.columns:
             raise RadiodeepError(f"{table}: no id column {id_col!r}")
-        pred = predict_table(joblib.load(model), frame.rename(columns={id_col: "case_id"}))
+        pred = predict_table(bundle, frame.rename(columns={id_col: "case_id"}))
     except RadiodeepError as exc:
         _fail(exc)
     write_table(pred, out)

@@ -18,15 +18,22 @@ def _fail(exc: Exception) -> None:
 def check_manifest(
     manifest: Path = typer.Argument(..., help="manifest CSV"),
     label: str = typer.Option("label", help="outcome column"),
+    folds: int = typer.Option(5, help="outer CV folds the outcome must fill (model.folds)"),
 ) -> None:
-    """Validate a manifest: every bad row and column is listed; exit 2 if any."""
+    """Validate a manifest: every bad row and column is listed; exit 2 if any. Rows without a
+    label are reported (they are processed but not modelled), as are classes too small for the folds."""
     from radiodeep.errors import ManifestError
-    from radiodeep.manifest import read_manifest
+    from radiodeep.manifest import outcome_problems, read_manifest
 
     try:
         df = read_manifest(manifest, label=label)
     except ManifestError as exc:
         _fail(exc)
+    warnings, errors = outcome_problems(df, folds, label)
+    for line in warnings:
+        typer.echo(f"warning: {line}", err=True)
+    if errors:
+        _fail(ManifestError(f"manifest {manifest}: " + "; ".join(errors)))
     typer.echo(f"{manifest}: {len(df)} cases, {df['patient_id'].nunique()} patients, {int(df['label'].sum())} positive")
 
 
@@ -57,7 +64,8 @@ def ingest(
 def features(
     image: Path = typer.Argument(..., help="image (NIfTI/NRRD)"),
     mask: Path = typer.Argument(..., help="mask (NIfTI/NRRD)"),
-    preset: str = typer.Option("CT", help="shipped preset name or pyradiomics parameter file"),
+    modality: str | None = typer.Option(None, help="CT | MR | PET: picks the modality's preset"),
+    preset: str | None = typer.Option(None, help="shipped preset name or pyradiomics parameter file (instead of --modality)"),
     out: Path = typer.Option(..., "-o", "--out", help="output JSON"),
     case_id: str = typer.Option("case", "--case-id"),
 ) -> None:
@@ -65,8 +73,10 @@ def features(
     from radiodeep.errors import RadiodeepError
     from radiodeep.radiomics import load_preset, run_case
 
+    if not (modality or preset):
+        _fail(RadiodeepError("name --modality CT|MR|PET (it picks the preset: bin width, HU range) or --preset NAME|FILE"))
     try:
-        rec = run_case(image, mask, out, load_preset(preset), case_id)
+        rec = run_case(image, mask, out, load_preset(preset or modality), case_id)
     except RadiodeepError as exc:
         _fail(exc)
     typer.echo(f"wrote {out}: {len(rec['features'])} features")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import SimpleITK as sitk
 
-from radiodeep.errors import CaseError
+from radiodeep.errors import CaseError, NoRoi
 from radiodeep.images import check_same_grid
 
 # Per-modality defaults. PET: SUV 0..20 -> 0..2 and MR: z-score clipped at +-5 (as the
@@ -65,6 +65,8 @@ def roi_centre(mask: sitk.Image, label: int = 1, how: str = "com", case_id: str 
         raise ValueError(f"centre must be 'com' or 'bbox', not {how!r}")
     stats = sitk.LabelShapeStatisticsImageFilter()
     stats.Execute(mask)
+    if not stats.GetLabels():
+        raise NoRoi(case_id, mask_path, "mask is empty (the U-Net found no ROI): nothing to embed")
     if label not in stats.GetLabels():
         raise CaseError(case_id, mask_path, f"label {label} is absent from the mask; labels present: {list(stats.GetLabels())}")
     if how == "com":

@@ -16,7 +16,7 @@ import numpy as np
 
 from radiodeep.embed.backbones import Backbone
 from radiodeep.embed.crop import crop_roi
-from radiodeep.errors import CaseError
+from radiodeep.errors import CaseError, NoRoi
 from radiodeep.images import read_image, read_label_map
 from radiodeep.io import write_json
 
@@ -111,6 +111,9 @@ def embed_cases(
             img, roi = crop_roi(image, mask, size_mm=backbone.crop_mm, spacing=backbone.spacing,
                                 intensity=backbone.intensity, centre=centre, case_id=case.case_id,
                                 mask_path=str(case.mask))
+        except NoRoi as exc:
+            log.warning("excluded: %s", exc)
+            rec.update({"status": "excluded", "reason": str(exc), "features": {}})
         except CaseError as exc:
             if on_error != "skip":
                 raise

@@ -16,7 +16,9 @@ def embed_settings(config: dict) -> dict:
     ``embed.spacing`` nor the backbone fixes one.
     """
     settings = dict(config.get("embed") or {})
-    settings["fallback_spacing"] = (config.get("preprocess") or {}).get("spacing") or 4.0
+    spacing = (config.get("preprocess") or {}).get("spacing")
+    # "auto": the embed script reads the planned grid from results/plan.json
+    settings["fallback_spacing"] = spacing if isinstance(spacing, list) else 4.0
     if settings.get("backbone") == "resnet" and not settings.get("weights"):
         raise RadiodeepError("embed.backbone is 'resnet' but embed.weights is not set: name a local weights file "
                              "(radiodeep never downloads weights), or use backbone 'random' for random weights")

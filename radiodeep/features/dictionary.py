@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 import pandas as pd
+
+from radiodeep.features.rnames import r_names
 
 FAMILY_NAMES = {
     "shape": "shape (3D morphology)",
@@ -172,6 +175,9 @@ def _filter_of(image_type: str) -> str:
         return f"wavelet {image_type.split('-', 1)[1]}"
     if image_type.startswith("deep"):
         return "none"
+    if image_type.startswith("ibsi-"):  # radiodeep's IBSI 2 filters: the name holds every parameter
+        kind, *params = image_type.split("-")[1:]
+        return f"IBSI 2 {kind} filter: {', '.join(params)}"
     return image_type
 
 
@@ -192,14 +198,18 @@ def ibsi_codes(mode: str = "pyradiomics") -> dict[str, str]:
 
 
 def feature_dictionary(columns: list[str], source: str, ibsi_codes: dict[str, str] | None = None,
-                       intensity_unit: str = "") -> pd.DataFrame:
-    """One row per feature column: column, source, image_type, feature_class, feature, family,
-    filter, ibsi_code, unit, description.
+                       intensity_unit: str = "", key_columns: Sequence[str] = ("case_id", "patient_id", "roi")) -> pd.DataFrame:
+    """One row per feature column: column, r_name, source, image_type, feature_class, feature,
+    family, filter, ibsi_code, unit, description.
+
+    ``r_name`` is the column's name in R after ``read.csv`` (``make.names(unique = TRUE)`` over
+    the table's ``key_columns`` then ``columns``): syntactic and unique.
 
     ``ibsi_code`` is given for original-image features only: IBSI 1 defines no filtered images.
     """
     rows = []
-    for col in columns:
+    aliases = r_names([*key_columns, *columns])[len(key_columns):]
+    for col, r_name in zip(columns, aliases, strict=True):
         image_type, feature_class, feature = split_feature_name(col)
         if source == "radiomics":
             family = FAMILY_NAMES.get(feature_class, feature_class)
@@ -212,7 +222,7 @@ def feature_dictionary(columns: list[str], source: str, ibsi_codes: dict[str, st
             unit = "a.u."
             description = f"CNN embedding component {feature} of layer {feature_class}"
         rows.append({
-            "column": col, "source": source, "image_type": image_type, "feature_class": feature_class,
+            "column": col, "r_name": r_name, "source": source, "image_type": image_type, "feature_class": feature_class,
             "feature": feature, "family": family, "filter": _filter_of(image_type),
             "ibsi_code": (ibsi_codes or {}).get(f"{feature_class}_{feature}", "") if image_type == "original" else "",
             "unit": unit,

@@ -60,13 +60,18 @@ def feature_stability(reference: pd.DataFrame, predicted: pd.DataFrame, min_icc:
     return pd.DataFrame(rows, columns=["feature", "icc", "n", "stable"])
 
 
-def stability_from_records(reference, predicted, manifest: pd.DataFrame, out_csv, min_icc: float = 0.75) -> pd.DataFrame:
-    """Read two sets of per-case radiomics records (reference and predicted masks), write ICC(3,1) per feature."""
+def stability_from_records(reference, predicted, manifest: pd.DataFrame, out_csv, min_icc: float = 0.75,
+                           out_qc=None) -> pd.DataFrame:
+    """Read two sets of per-case radiomics records (reference and predicted masks), write ICC(3,1)
+    per feature. Cases without features on either mask (e.g. the U-Net found no ROI) are left out
+    of the ICC; ``out_qc`` lists each predicted-mask record's status and reason (``stage`` stability)."""
     from radiodeep.features.tables import collect_case_records
     from radiodeep.io import write_table
 
     ref, _ = collect_case_records(reference, manifest)
-    pred, _ = collect_case_records(predicted, manifest)
+    pred, pred_qc = collect_case_records(predicted, manifest)
     table = feature_stability(ref, pred, min_icc)
     write_table(table, out_csv)
+    if out_qc is not None:
+        write_table(pred_qc[["case_id", "patient_id", "status", "reason"]], out_qc)
     return table

@@ -103,7 +103,7 @@ def write_qc_table(header_paths: list[str | Path], out: str | Path) -> pd.DataFr
         h = read_json(p)
         rows.append({k: " x ".join(str(x) for x in v) if isinstance(v, list) else v for k, v in h.items()})
     df = pd.DataFrame(rows)
-    first = [c for c in ("case_id", "source_format", "modality", "units", "roi", "roi_voxels") if c in df.columns]
+    first = [c for c in ("case_id", "source_format", "modality", "units", "roi", "roi_voxels", "frame_of_reference") if c in df.columns]
     df = df[first + sorted(c for c in df.columns if c not in first)]
     write_table(df, out)
     return df

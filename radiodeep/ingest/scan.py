@@ -5,6 +5,13 @@ else the same FrameOfReferenceUID in the same study). Patients get pseudonymous 
 hash of PatientID), so the draft manifest, and every table built from it, carries no DICOM
 PatientID; an optional outcome table keyed by PatientID fills the ``label`` column.
 
+An enhanced or Legacy Converted Enhanced multi-frame file counts as a series (its frames as
+slices); compressed series count when an installed decoder reads their transfer syntax. What is
+left out is listed with the reason (``<manifest>_skipped.csv``): files that are not DICOM,
+non-image objects, images without pixel spacing (secondary captures), localizers, single
+slices, series in a transfer syntax nothing installed decodes, and masks that reference no
+series found.
+
 Example:
     >>> draft = scan_tree("archive/", "manifest.csv")  # doctest: +SKIP
 """
@@ -18,9 +25,10 @@ from pathlib import Path
 import pandas as pd
 import pydicom
 
-from radiodeep.errors import RadiodeepError
+from radiodeep.errors import CaseError, RadiodeepError
+from radiodeep.ingest import pixels
 from radiodeep.ingest.header import hash_uid
-from radiodeep.ingest.series import NON_IMAGE_MODALITIES
+from radiodeep.ingest.series import NON_IMAGE_MODALITIES, has_geometry, is_multiframe
 from radiodeep.io import write_table
 
 
@@ -42,31 +50,66 @@ def _frames(ds: pydicom.Dataset) -> set[str]:
     return frames
 
 
-def scan_tree(root: str | Path, progress: Callable[[list[Path]], Iterable[Path]] = iter) -> tuple[list[dict], list[dict]]:
-    """Image series and mask objects found below ``root`` (one dict each, headers only)."""
+def _series_problem(entry: dict) -> str | None:
+    """Why an image series cannot become a case, or None."""
+    if "LOCALIZER" in entry["image_type"]:
+        return "localizer (ImageType LOCALIZER)"
+    if entry["n"] < 2:
+        return f"{entry['n']} slice: not a 3D volume"
+    try:
+        for ts in entry["syntaxes"] - pixels.NATIVE:
+            pixels.decoding_plugin(ts)
+    except CaseError as exc:
+        return exc.problem
+    return None
+
+
+def scan_tree(root: str | Path, progress: Callable[[list[Path]], Iterable[Path]] = iter) -> tuple[list[dict], list[dict], list[dict]]:
+    """Image series, mask objects and skipped files/series found below ``root`` (headers only).
+
+    Each skipped entry is ``{"path": ..., "reason": ...}``.
+    """
     root = Path(root)
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
     series: dict[str, dict] = {}
     masks: list[dict] = []
+    skipped: list[dict] = []
     for path in progress(files):
         try:
             ds = pydicom.dcmread(path, stop_before_pixels=True)
-        except Exception:
+        except Exception as exc:
+            skipped.append({"path": path, "reason": f"not a readable DICOM file ({type(exc).__name__})"})
             continue
         if "SeriesInstanceUID" not in ds:
+            skipped.append({"path": path, "reason": "DICOM without SeriesInstanceUID (e.g. DICOMDIR)"})
             continue
         modality = str(ds.get("Modality", ""))
         common = {"patient": str(ds.get("PatientID", "")), "study": str(ds.get("StudyInstanceUID", "")), "modality": modality}
         if modality in ("RTSTRUCT", "SEG"):
             rois = [str(r.ROIName) for r in ds.get("StructureSetROISequence", [])] or [str(s.SegmentLabel) for s in ds.get("SegmentSequence", [])]
             masks.append({**common, "file": path, "rois": rois, "series": _referenced_series(ds), "frames": _frames(ds)})
-        elif modality not in NON_IMAGE_MODALITIES and "PixelSpacing" in ds:
+        elif modality in NON_IMAGE_MODALITIES:
+            skipped.append({"path": path, "reason": f"non-image object (Modality {modality})"})
+        elif not has_geometry(ds):
+            skipped.append({"path": path, "reason": f"image without PixelSpacing (Modality {modality!r}, e.g. a secondary capture)"})
+        else:
             uid = str(ds.SeriesInstanceUID)
             entry = series.setdefault(uid, {**common, "uid": uid, "dirs": set(), "n": 0, "frame": str(ds.get("FrameOfReferenceUID", "")),
-                                            "number": int(ds.get("SeriesNumber") or 0)})
+                                            "number": int(ds.get("SeriesNumber") or 0), "syntaxes": set(), "multiframe": False,
+                                            "image_type": {str(v).upper() for v in (ds.get("ImageType") or [])}})
             entry["dirs"].add(path.parent)
-            entry["n"] += 1
-    return list(series.values()), masks
+            entry["n"] += int(ds.get("NumberOfFrames") or 1) if is_multiframe(ds) else 1
+            entry["multiframe"] |= is_multiframe(ds)
+            entry["syntaxes"].add(pixels.transfer_syntax(ds))
+    kept = []
+    for entry in series.values():
+        problem = _series_problem(entry)
+        if problem:
+            folder = os.path.commonpath([str(d) for d in entry["dirs"]])
+            skipped.append({"path": Path(folder), "reason": f"series {entry['uid']} ({entry['modality']}): {problem}"})
+        else:
+            kept.append(entry)
+    return kept, masks, skipped
 
 
 def draft_manifest(
@@ -86,9 +129,10 @@ def draft_manifest(
         outcome: optional CSV whose first column is the DICOM PatientID; ``outcome_column``
             (default: its second column) becomes ``label``.
     """
-    images, masks = scan_tree(root, progress)
+    images, masks, skipped = scan_tree(root, progress)
     if not images:
-        raise RadiodeepError(f"no DICOM image series below {root}")
+        reasons = "; ".join(sorted({str(s["reason"]) for s in skipped})[:5])
+        raise RadiodeepError(f"no DICOM image series below {root}" + (f" ({len(skipped)} files skipped: {reasons})" if skipped else ""))
     labels: dict[str, str] = {}
     if outcome:
         table = pd.read_csv(outcome, dtype=str, keep_default_na=False)
@@ -117,5 +161,16 @@ def draft_manifest(
     counts = df.groupby("patient_id").cumcount() + 1
     several = df["patient_id"].map(df["patient_id"].value_counts()) > 1
     df.insert(0, "case_id", df["patient_id"].where(~several, df["patient_id"] + "_s" + counts.astype(str)))
+    used = {str(m["file"]) for m in masks if any(s["uid"] in m["series"] or s["frame"] in m["frames"] for s in images)}
+    skipped += [{"path": m["file"], "reason": f"{m['modality']} references no image series found"} for m in masks if str(m["file"]) not in used]
+    table = pd.DataFrame([{"path": os.path.relpath(s["path"], base), "reason": s["reason"]} for s in skipped], columns=["path", "reason"])
+    write_table(table, skipped_path(out))
     write_table(df, out)
+    df.attrs["skipped"] = table
     return df
+
+
+def skipped_path(out: str | Path) -> Path:
+    """Where the list of skipped files goes: beside the manifest, ``<stem>_skipped.csv``."""
+    out = Path(out)
+    return out.with_name(out.name.removesuffix(".csv") + "_skipped.csv")

@@ -39,6 +39,14 @@ def _pick_segment(seg, roi: str | None, case_id, path) -> int:
     return hits[0]
 
 
+def seg_frame_of_reference(path: str | Path) -> str:
+    """The SEG's FrameOfReferenceUID (empty when absent or unreadable; read_seg reports the latter)."""
+    try:
+        return str(pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["FrameOfReferenceUID"]).get("FrameOfReferenceUID", ""))
+    except Exception:
+        return ""
+
+
 def read_seg(path: str | Path, image: sitk.Image, frame_uid: str | None = None, roi: str | None = None,
              case_id: str | None = None, tolerance_mm: float = 1e-3) -> sitk.Image:
     """One segment of a DICOM-SEG as a uint8 0/1 label map on ``image``'s grid.
@@ -53,7 +61,8 @@ def read_seg(path: str | Path, image: sitk.Image, frame_uid: str | None = None, 
     except Exception as exc:
         raise CaseError(case_id, path, f"cannot read DICOM-SEG ({type(exc).__name__}: {exc})") from exc
     if frame_uid and str(seg.get("FrameOfReferenceUID", "")) not in ("", frame_uid):
-        raise CaseError(case_id, path, f"SEG FrameOfReferenceUID {seg.FrameOfReferenceUID} differs from the image's {frame_uid}")
+        raise CaseError(case_id, path, f"SEG FrameOfReferenceUID {seg.FrameOfReferenceUID} differs from the image's {frame_uid}; if its frames "
+                                       "lie on this image's grid, set ingest.frame_of_reference: trust_geometry (or ingest.trust_geometry_cases)")
     number = _pick_segment(seg, roi, case_id, path)
     try:
         vol = seg.get_volume(segment_numbers=[number], combine_segments=True, dtype=np.uint8)

@@ -9,6 +9,7 @@ partial output.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +44,20 @@ def mask_format(path: str | Path, case_id: str | None = None) -> str:
     raise CaseError(case_id, path, f"DICOM mask has Modality {modality!r}; RTSTRUCT or SEG expected")
 
 
-def _label_map(path, image, roi, case_id, tolerance_mm) -> sitk.Image:
+def _label_map(path, image, roi, case_id, tolerance_mm, required_label: int | None = 1) -> sitk.Image:
+    """The label map on the image's grid: within ``tolerance_mm`` it takes the image's geometry
+    exactly, so no later stage sees a difference. Without ``roi``, a mask lacking
+    ``required_label`` (the label radiomics extracts by default) is an error naming the fix."""
     msk = read_label_map(path, case_id)
     check_same_grid(image, msk, case_id, path, tolerance_mm)
+    msk.CopyInformation(image)
     if not roi:
+        if required_label is not None:
+            present = sorted(int(v) for v in np.unique(sitk.GetArrayViewFromImage(msk)) if v)
+            if present and required_label not in present:
+                raise CaseError(case_id, path, f"mask holds labels {present} but not {required_label}, the label "
+                                               f"extracted by default: set the manifest's roi column to the label to "
+                                               f"use (e.g. {present[0]}) or radiomics.labels (e.g. all)")
         return msk
     try:
         value = int(roi)
@@ -59,26 +70,38 @@ def _label_map(path, image, roi, case_id, tolerance_mm) -> sitk.Image:
 
 
 def read_mask(path, image, *, case_id=None, roi=None, default_roi=None, frame_uid=None, series_uid=None,
-              tolerance_mm=1e-3) -> tuple[sitk.Image, str, str | None]:
-    """The mask on ``image``'s grid, its format and the ROI used.
+              tolerance_mm=1e-3, required_label: int | None = 1, frame_of_reference="check") -> tuple[sitk.Image, str, str | None, str]:
+    """The mask on ``image``'s grid, its format, the ROI used and the frame-of-reference status.
 
     ``default_roi`` (a name or regex) applies to RTSTRUCT/SEG masks when ``roi`` is empty.
+    ``frame_of_reference``: ``check`` refuses a DICOM mask in another FrameOfReferenceUID;
+    ``trust_geometry`` accepts it (warning) when its contours lie inside the image volume (SEG:
+    on the image lattice). The status is ``match``, ``mismatch`` (trusted) or ``not_checked``.
     """
     kind = mask_format(path, case_id)
     if kind == "label_map":
-        return _label_map(path, image, roi, case_id, tolerance_mm), kind, roi
+        return _label_map(path, image, roi, case_id, tolerance_mm, required_label), kind, roi, "not_checked"
     roi = roi or default_roi
+    trust = frame_of_reference == "trust_geometry"
     if kind == "seg":
-        from radiodeep.ingest.seg import read_seg
+        from radiodeep.ingest.seg import read_seg, seg_frame_of_reference
 
-        return read_seg(path, image, frame_uid, roi, case_id, tolerance_mm), kind, roi
+        status = "not_checked" if frame_uid is None else "match"
+        seg_frame = seg_frame_of_reference(path)
+        if trust and frame_uid and seg_frame not in ("", frame_uid):
+            log.warning("case %s: SEG FrameOfReferenceUID %s differs from the image's %s; read anyway (ingest.frame_of_reference: "
+                        "trust_geometry), flagged in the ingest QC table", case_id, seg_frame, frame_uid)
+            frame_uid, status = None, "mismatch"
+        return read_seg(path, image, frame_uid, roi, case_id, tolerance_mm), kind, roi, status
     ds = rtstruct.read_rtstruct(path, case_id)
     number = rtstruct.select_roi(ds, roi, case_id, path)
     if frame_uid is None:
         log.warning("case %s: image is not DICOM; RTSTRUCT frame of reference not checked", case_id)
+        status = "not_checked"
     else:
-        rtstruct.check_frame_of_reference(ds, number, frame_uid, series_uid or "", case_id, path)
-    return rtstruct.rasterise(ds, number, image, case_id, path), kind, rtstruct.roi_names(ds)[number]
+        status = rtstruct.check_frame_of_reference(ds, number, frame_uid, series_uid or "", case_id, path, frame_of_reference)
+    mask = rtstruct.rasterise(ds, number, image, case_id, path, require_inside=status == "mismatch")
+    return mask, kind, rtstruct.roi_names(ds)[number], status
 
 
 def ingest_case(
@@ -96,6 +119,9 @@ def ingest_case(
     uid_salt: str = "",
     keep_uids: bool = False,
     default_roi: str | None = None,
+    required_label: int | None = 1,
+    frame_of_reference: str = "check",
+    trust_geometry_cases: Sequence[str] = (),
 ) -> dict:
     """Write ``out_dir/image.nii.gz``, ``out_dir/mask.nii.gz`` and ``out_dir/header.json``.
 
@@ -111,6 +137,12 @@ def ingest_case(
         slice_tolerance_mm: largest accepted deviation of a slice gap from the median gap.
         uid_salt, keep_uids: UIDs go to the header as salted hashes unless ``keep_uids``.
         default_roi: ROI name/regex used for RTSTRUCT/SEG when ``roi`` is empty.
+        required_label: label a NIfTI/NRRD mask must hold when ``roi`` is empty (radiomics'
+            default label); None when radiomics extracts other labels (``radiomics.labels``).
+        frame_of_reference: ``check`` (a DICOM mask in another FrameOfReferenceUID is refused) or
+            ``trust_geometry`` (accepted with a warning when its contours lie inside the image;
+            ``frame_of_reference: mismatch`` in the header and QC table).
+        trust_geometry_cases: case ids that get ``trust_geometry`` whatever ``frame_of_reference`` says.
 
     Returns:
         The header dictionary (acquisition fields, geometry, ROI voxel count).
@@ -126,7 +158,7 @@ def ingest_case(
         series = select_series(discover_series(image_path, case_id), series_uid, modality, case_id, image_path)
         img, info = read_volume(series, case_id, slice_spacing, slice_tolerance_mm)
         header.update(source_format="dicom", **info)
-        header.update(acquisition_fields(series.headers[0], uid_salt, keep_uids))
+        header.update(acquisition_fields(series.header, uid_salt, keep_uids))
         frame_uid, chosen_uid = series.frame_of_reference, series.uid
     else:
         img = read_image(image_path, case_id)
@@ -134,12 +166,20 @@ def ingest_case(
     header.update(geometry(img))
     arr = sitk.GetArrayViewFromImage(img)
     if not np.all(np.isfinite(arr)):
-        raise CaseError(case_id, image_path, f"image holds {int(np.sum(~np.isfinite(arr)))} NaN/inf voxels")
+        raise CaseError(case_id, image_path, f"image holds {int(np.sum(~np.isfinite(arr)))} NaN/inf voxels; "
+                                             "replace them (e.g. by the background value) or leave the case out")
+    if arr.size and arr.min() == arr.max():
+        raise CaseError(case_id, image_path, f"image is constant (every voxel {float(arr.min()):g}): it holds no "
+                                             "texture to measure or segment; check the export, or leave the case out")
     header["has_reference_mask"] = bool(mask)
+    if frame_of_reference not in rtstruct.FRAME_OF_REFERENCE_MODES:
+        raise CaseError(case_id, None, f"ingest.frame_of_reference {frame_of_reference!r} must be one of {', '.join(rtstruct.FRAME_OF_REFERENCE_MODES)}")
+    header["frame_of_reference"] = ""
     if mask:
-        msk, header["mask_format"], header["roi"] = read_mask(
+        msk, header["mask_format"], header["roi"], header["frame_of_reference"] = read_mask(
             mask, img, case_id=case_id, roi=roi, default_roi=default_roi,
-            frame_uid=frame_uid, series_uid=chosen_uid, tolerance_mm=grid_tolerance_mm,
+            frame_uid=frame_uid, series_uid=chosen_uid, tolerance_mm=grid_tolerance_mm, required_label=required_label,
+            frame_of_reference="trust_geometry" if case_id in set(trust_geometry_cases) else frame_of_reference,
         )
         header["roi_voxels"] = int(np.count_nonzero(sitk.GetArrayViewFromImage(msk)))
         if header["roi_voxels"] == 0:

@@ -2,7 +2,9 @@
 
 Slices are ordered by the projection of ImagePositionPatient on the slice normal (the cross
 product of the ImageOrientationPatient cosines), never by file name or InstanceNumber. Pixels
-are read by SimpleITK/GDCM, which applies each slice's RescaleSlope/Intercept (CT: HU).
+of uncompressed series are read by SimpleITK/GDCM, which applies each slice's
+RescaleSlope/Intercept (CT: HU); compressed ones by pydicom's decoders (:mod:`radiodeep.ingest.pixels`)
+with the same rescale; an enhanced multi-frame file by highdicom (:mod:`radiodeep.ingest.multiframe`).
 
 Example:
     >>> image, info = read_volume(series, case_id="P1")  # doctest: +SKIP
@@ -17,6 +19,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
+from radiodeep.ingest import pixels
 from radiodeep.ingest.series import Series
 from radiodeep.ingest.suv import suv_factor
 
@@ -54,6 +57,33 @@ def slice_order(series: Series, case_id: str | None = None) -> tuple[list[int], 
     return order, pos, direction
 
 
+# attributes that tell the stacks of a multi-echo, diffusion, 4D or repeated acquisition apart
+STACK_KEYS = {"EchoNumbers": "echo", "EchoTime": "EchoTime", "DiffusionBValue": "b-value",
+              "TemporalPositionIdentifier": "temporal position", "TriggerTime": "TriggerTime", "AcquisitionNumber": "acquisition"}
+
+
+def check_stacks(series: Series, positions: np.ndarray, case_id: str | None, folder) -> None:
+    """Several slices at one position because the series holds several stacks: an error listing them.
+
+    Raises:
+        CaseError: the series has repeated positions and one of :data:`STACK_KEYS` varies.
+    """
+    if len(np.unique(np.round(positions, 3))) == len(positions):
+        return
+    values = {kw: [str(ds.get(kw, "")) for ds in series.headers] for kw in STACK_KEYS}
+    varying = [kw for kw, v in values.items() if len(set(v)) > 1]
+    if not varying:
+        return  # check_spacing names the shared position
+    keys = list(zip(*(values[kw] for kw in varying), strict=True))
+    listing = "; ".join(
+        ", ".join(f"{STACK_KEYS[kw]} {v}" for kw, v in zip(varying, key, strict=True)) + f" ({keys.count(key)} slices)"
+        for key in sorted(set(keys))
+    )
+    raise CaseError(case_id, folder, f"series {series.uid} holds {len(set(keys))} image stacks at the same slice positions "
+                                     f"(multi-echo, diffusion or 4D series): {listing}; put the wanted stack's files in a folder "
+                                     "of their own (or give it its own SeriesInstanceUID) and name that in the manifest")
+
+
 def check_spacing(
     positions: np.ndarray, case_id: str | None, folder: str | Path, tolerance_mm: float, mode: str
 ) -> tuple[float, bool]:
@@ -84,7 +114,9 @@ def check_spacing(
     return spacing, True
 
 
-def _read_pixels(files: list[Path], case_id: str | None, folder) -> np.ndarray:
+def _read_pixels(files: list[Path], headers: list, case_id: str | None, folder) -> np.ndarray:
+    if any(pixels.transfer_syntax(ds) not in pixels.NATIVE for ds in headers):
+        return np.stack([pixels.rescale(pixels.decode_file(f, ds, case_id), ds) for f, ds in zip(files, headers, strict=True)])
     reader = sitk.ImageSeriesReader()
     reader.SetFileNames([str(f) for f in files])
     reader.SetOutputPixelType(sitk.sitkFloat64)
@@ -118,33 +150,48 @@ def read_volume(
     Returns:
         The image (LPS geometry from the headers) and facts for the header (units, SUV factor).
     """
+    if series.multiframe:
+        from radiodeep.ingest.multiframe import read_multiframe
+
+        return read_multiframe(series, case_id)
     folder = series.files[0].parent
     order, positions, direction = slice_order(series, case_id)
+    check_stacks(series, positions, case_id, folder)
     dz, resample = check_spacing(positions, case_id, folder, slice_tolerance_mm, slice_spacing)
     files = [series.files[i] for i in order]
     first = series.headers[order[0]]
-    arr = _read_pixels(files, case_id, folder)
+    arr = _read_pixels(files, [series.headers[i] for i in order], case_id, folder)
     if arr.shape[0] != len(files):
-        raise CaseError(case_id, folder, f"read {arr.shape[0]} slices from {len(files)} files (multi-frame files are not supported)")
+        raise CaseError(case_id, folder, f"read {arr.shape[0]} slices from {len(files)} files (a multi-frame file among single-frame slices)")
     if resample:
         grid = positions[0] + dz * np.arange(int(round((positions[-1] - positions[0]) / dz)) + 1)
         idx = np.clip(np.searchsorted(positions, grid, side="right") - 1, 0, len(positions) - 2)
         w = ((grid - positions[idx]) / (positions[idx + 1] - positions[idx]))[:, None, None]
         arr = (1 - w) * arr[idx] + w * arr[idx + 1]
-    info: dict = {"n_slices": len(files), "resampled_slices": bool(resample)}
-    if series.modality == "PT":
-        factor, info["units"] = suv_factor(first, case_id, files[0])
+    info: dict = {"n_slices": len(files), "resampled_slices": bool(resample), "multiframe": False,
+                  "transfer_syntax": pixels.syntax_name(pixels.transfer_syntax(first))}
+    row_mm, col_mm = (float(v) for v in first.PixelSpacing)  # (row spacing = y, column spacing = x)
+    spacing = (col_mm, row_mm, dz)
+    return to_image(arr, series.modality, first, spacing, first.ImagePositionPatient, direction, info, case_id, files[0])
+
+
+def to_image(arr, modality, first, spacing, origin, direction, info, case_id, path) -> tuple[sitk.Image, dict]:
+    """Units (SUVbw for PET) and geometry of a (slice, row, column) array of rescaled values.
+
+    ``spacing`` is (x, y, z) in mm, ``direction`` the 3x3 matrix whose columns are the x, y, z axes.
+    """
+    if modality == "PT":
+        factor, info["units"] = suv_factor(first, case_id, path)
         arr = arr * factor
         info["suv_factor"] = factor
-    elif series.modality == "CT":
+    elif modality == "CT":
         info["units"] = "HU"
     else:
         info["units"] = str(first.get("Units", "")) or "stored values (rescaled)"
     image = sitk.GetImageFromArray(arr.astype(np.float32))
-    ps = [float(v) for v in first.PixelSpacing]  # (row spacing = y, column spacing = x)
-    image.SetSpacing((ps[1], ps[0], dz))
-    image.SetOrigin(tuple(float(v) for v in first.ImagePositionPatient))
-    image.SetDirection(tuple(direction.flatten()))
+    image.SetSpacing(tuple(float(v) for v in spacing))
+    image.SetOrigin(tuple(float(v) for v in origin))
+    image.SetDirection(tuple(np.asarray(direction, float).flatten()))
     if not np.all(np.isfinite(arr)):
-        raise CaseError(case_id, folder, "image holds NaN/inf voxels")
+        raise CaseError(case_id, path, "image holds NaN/inf voxels")
     return image, info

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from radiodeep.errors import RadiodeepError
-from radiodeep.io import atomic_path, write_table
+from radiodeep.io import write_table
 from radiodeep.model.combat import site_outcome_confounding
 from radiodeep.model.cv import (
     cross_validated_predictions,
@@ -27,6 +27,7 @@ from radiodeep.model.cv import (
 )
 from radiodeep.model.data import KEYS, design_matrix
 from radiodeep.model.filters import StabilityFilter
+from radiodeep.model.persist import MODEL_SUFFIX, save_model
 from radiodeep.model.pipelines import build_pipeline
 from radiodeep.seeds import seed_everything
 
@@ -132,9 +133,7 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
                        outdir: str | Path, models_dir: str | Path, icc: Mapping[str, float] | None = None,
                        seed: int = 0, provenance: str = "") -> pd.DataFrame:
     """Run every feature set x classifier; write oof_predictions.csv, permutation_null.csv and
-    test_predictions.csv to ``outdir`` and ``<set>-<classifier>.joblib`` to ``models_dir``."""
-    import joblib
-
+    test_predictions.csv to ``outdir`` and ``<set>-<classifier>.skops`` to ``models_dir``."""
     seed_everything(seed)
     link = {"provenance": provenance} if provenance else {}
     outdir, models_dir = Path(outdir), Path(models_dir)
@@ -173,8 +172,7 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
             model, threshold = final_model(functools.partial(make_model, pandas_output=True), X, y, groups, settings.inner_folds, seed)
             bundle = {"model": model, "features": list(X.columns), "threshold": threshold, "feature_set": feature_set,
                       "classifier": clf, "sources": source_cols, "n_train": len(y), "provenance": provenance}
-            with atomic_path(models_dir / f"{feature_set}-{clf}.joblib") as tmp:
-                joblib.dump(bundle, tmp)
+            save_model(bundle, models_dir / f"{feature_set}-{clf}{MODEL_SUFFIX}")
             if test_ids:
                 test_rows = table[table["case_id"].isin(test_ids)]
                 if settings.combat:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from radiodeep.errors import CaseError
+from radiodeep.errors import NoRoi
 from radiodeep.images import check_same_grid, read_image, read_label_map, write_image
 from radiodeep.preprocess.intensity import normalise_intensity
 from radiodeep.preprocess.resample import resample_image, resample_label_map
@@ -51,7 +51,8 @@ def preprocess_case(
         if mask is not None:
             mask = resample_label_map(mask, image)
     if has_reference_mask and mask is not None and not np.any(sitk.GetArrayViewFromImage(mask)):
-        raise CaseError(case_id, mask_path, "mask is empty after resampling (ROI smaller than one voxel?)")
+        raise NoRoi(case_id, mask_path, f"ROI has no voxel left on the grid {list(spacing)} mm: set a finer "
+                                        "preprocess.spacing (or leave it auto: the plan keeps every ROI)")
     image = normalise_intensity(image, modality, mask, mr_reference, case_id)
     write_image(image, out_image)
     summary = {"size": list(image.GetSize()), "spacing": list(image.GetSpacing())}

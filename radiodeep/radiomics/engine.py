@@ -31,6 +31,8 @@ class _Prepared:
     params: dict
     origin: float | None = None
     n_voxels: int = 0
+    filters: list | None = None  # ``ibsi`` mode: the preset's ``ibsi_filters`` entries
+    reseg_range: list | None = None
 
 
 _EXTRACTORS: dict[str, object] = {}

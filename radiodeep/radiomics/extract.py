@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from radiodeep.errors import CaseError
+from radiodeep.errors import CaseError, NoRoi
 from radiodeep.images import check_same_grid, read_image, read_label_map
 from radiodeep.io import write_json
 from radiodeep.radiomics import ibsi
 from radiodeep.radiomics.engine import _Prepared, _pyradiomics_run, _split_result, extractor
+from radiodeep.radiomics.filtered import filtered_features, resegmented_roi
+from radiodeep.radiomics.filters import filter_settings
 from radiodeep.radiomics.parallel import _execute_split
 from radiodeep.radiomics.presets import preset_hash
 
@@ -27,8 +29,14 @@ log = logging.getLogger(__name__)
 _MODES = ("pyradiomics", "ibsi")
 
 
-def _check_inputs(image: sitk.Image, mask: sitk.Image, label: int, case_id, image_path, mask_path) -> np.ndarray:
-    """Raise CaseError for a mask that does not fit the image or has no usable ROI; return the ROI (z, y, x)."""
+# pyradiomics' messages for an ROI too small for its texture matrices (imageoperations.checkMask)
+_TOO_SMALL = ("too small", "too few dimensions", "minimumROI")
+
+
+def _check_inputs(image: sitk.Image, mask: sitk.Image, label: int, case_id, image_path, mask_path,
+                  predicted: bool = False) -> np.ndarray:
+    """Raise CaseError for a mask that does not fit the image or has no usable ROI (NoRoi: an
+    empty U-Net mask, or an ROI of fewer than 2 voxels); return the ROI (z, y, x)."""
     check_same_grid(image, mask, case_id, mask_path)
     arr = sitk.GetArrayViewFromImage(mask)
     roi = arr == label
@@ -36,10 +44,13 @@ def _check_inputs(image: sitk.Image, mask: sitk.Image, label: int, case_id, imag
     if n == 0:
         present = [int(v) for v in np.unique(arr) if v != 0]
         if not present:
+            if predicted:
+                raise NoRoi(case_id, mask_path, "the U-Net found no ROI (predicted mask is empty)")
             raise CaseError(case_id, mask_path, "mask is empty (no voxel > 0)")
-        raise CaseError(case_id, mask_path, f"label {label} is absent from the mask; labels present: {present}")
+        raise CaseError(case_id, mask_path, f"label {label} is absent from the mask; labels present: {present}; "
+                                            "set the manifest's roi column or radiomics.labels")
     if n < 2:
-        raise CaseError(case_id, mask_path, f"ROI (label {label}) has {n} voxel; texture features need at least 2")
+        raise NoRoi(case_id, mask_path, f"ROI (label {label}) has {n} voxel on this grid; texture features need at least 2")
     values = sitk.GetArrayViewFromImage(image)[roi]
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise CaseError(case_id, image_path, f"{int(np.sum(~np.isfinite(values)))} NaN/inf voxels inside the ROI")
@@ -50,16 +61,24 @@ def _prepare(image: sitk.Image, mask: sitk.Image, params: dict, label: int, mode
     if mode not in _MODES:
         raise ValueError(f"radiomics mode must be 'pyradiomics' or 'ibsi', not {mode!r}")
     if mode == "pyradiomics":
-        return _Prepared(image, mask, label, {k: v for k, v in params.items() if k != "ibsi"})
+        return _Prepared(image, mask, label, {k: v for k, v in params.items() if k not in ibsi.RADIODEEP_SECTIONS})
     settings = ibsi.ibsi_settings(params)
+    filters = [filter_settings(entry) for entry in params.get("ibsi_filters") or []]  # checked before any work
     image, roi = ibsi.preprocess(image, mask, label, settings)
     n_voxels = int(sitk.GetArrayViewFromImage(roi).sum())
-    py_params = ibsi.pyradiomics_params(params, ibsi.resegmentation_range(image, roi, settings))
-    return _Prepared(image, roi, 1, py_params, ibsi.bin_origin({**py_params, "ibsi": settings}), n_voxels)
+    reseg_range = ibsi.resegmentation_range(image, roi, settings)
+    py_params = ibsi.pyradiomics_params(params, reseg_range)
+    return _Prepared(image, roi, 1, py_params, ibsi.bin_origin({**py_params, "ibsi": settings}), n_voxels,
+                     filters, reseg_range)
 
 
 def _finish(features: dict, prepared: _Prepared, mode: str) -> dict:
-    return ibsi.correct_features(features, prepared.n_voxels) if mode == "ibsi" else features
+    if mode != "ibsi":
+        return features
+    if prepared.filters:  # IBSI 2 response maps, pyradiomics on each (radiodeep.radiomics.filtered)
+        roi = resegmented_roi(prepared.image, prepared.mask, prepared.reseg_range)
+        features = {**features, **filtered_features(prepared.image, roi, prepared.params, prepared.filters)}
+    return ibsi.correct_features(features, prepared.n_voxels)
 
 
 def execute(image: sitk.Image, mask: sitk.Image, params: dict, label: int = 1, mode: str = "pyradiomics") -> tuple[dict, dict]:
@@ -86,10 +105,11 @@ def extract_images(
     workers: int = 1,
     image_path: str | Path | None = None,
     mask_path: str | Path | None = None,
+    predicted: bool = False,
 ) -> dict:
     """Check and extract one ROI of in-memory images (``image`` in its stored pixel type:
     pyradiomics resamples and filters in that type). See :func:`extract_case`."""
-    roi = _check_inputs(image, mask, label, case_id, image_path, mask_path)
+    roi = _check_inputs(image, mask, label, case_id, image_path, mask_path, predicted)
     try:
         prepared = _prepare(image, mask, params, label, mode)
         split = _execute_split(prepared, roi if mode == "pyradiomics" else None, workers) if workers > 1 else None
@@ -97,10 +117,13 @@ def extract_images(
             with _pyradiomics_run(prepared.origin):
                 result = extractor(prepared.params).execute(prepared.image, prepared.mask, label=prepared.label)
             split = _split_result(result)
+        features, diagnostics = split
+        features = _finish(features, prepared, mode)
     except (ValueError, RuntimeError, IndexError) as exc:
+        if any(t in str(exc) for t in _TOO_SMALL):
+            raise NoRoi(case_id, mask_path, f"ROI too small for pyradiomics on this grid: {exc}") from exc
         raise CaseError(case_id, mask_path, f"pyradiomics failed: {exc}") from exc
-    features, diagnostics = split
-    return {"features": _finish(features, prepared, mode), "diagnostics": diagnostics}
+    return {"features": features, "diagnostics": diagnostics}
 
 
 def read_case(image_path: str | Path, mask_path: str | Path, case_id: str | None = None,
@@ -159,9 +182,12 @@ def run_case(
     labels=None,
     workers: int = 1,
     check_gzip: bool = True,
+    predicted: bool = False,
 ) -> dict:
     """Extract one case and write its JSON record; with ``on_error='skip'`` a failing case is
     written as ``status: skipped`` with the reason, so the cohort completes and QC lists it.
+    A case without a usable ROI (:class:`NoRoi`: ``predicted`` masks that are empty, ROIs too small
+    on the grid) is written as ``status: excluded`` with the reason whatever ``on_error`` says.
 
     Args:
         labels: ``None`` (the preset's ``label``), a list of label values, or ``'all'``; with
@@ -188,21 +214,22 @@ def run_case(
         image, mask = read_case(image_path, mask_path, case_id, check_gzip)
         if labels is None:
             label = int(params.get("setting", {}).get("label", 1))
-            record.update(extract_images(image, mask, params, case_id, label, mode, workers, image_path, mask_path))
+            record.update(extract_images(image, mask, params, case_id, label, mode, workers, image_path, mask_path, predicted))
             record["roi"] = str(label)
         else:
             chosen = _labels_in(mask, mask_path, case_id) if labels == "all" else [int(v) for v in labels]
             record["rois"] = [
-                {"roi": str(lab), **extract_images(image, mask, params, case_id, lab, mode, workers, image_path, mask_path)}
+                {"roi": str(lab), **extract_images(image, mask, params, case_id, lab, mode, workers, image_path, mask_path, predicted)}
                 for lab in chosen
             ]
             record.update({"features": {}, "diagnostics": {}})
         record["status"] = "ok"
     except CaseError as exc:
-        if on_error != "skip":
+        if on_error != "skip" and not isinstance(exc, NoRoi):
             raise
-        log.warning("skipping %s", exc)
-        record.update({"status": "skipped", "reason": str(exc), "features": {}, "diagnostics": {}})
+        status = "excluded" if isinstance(exc, NoRoi) else "skipped"
+        log.warning("%s: %s", status, exc)
+        record.update({"status": status, "reason": str(exc), "features": {}, "diagnostics": {}})
         record.pop("rois", None)
     write_json(record, out_json)
     return record
@@ -216,11 +243,13 @@ def run_batch(
     labels=None,
     workers: int = 1,
     check_gzip: bool = True,
+    predicted: set[str] | None = None,
 ) -> list[dict]:
     """:func:`run_case` for each ``(case_id, image, mask, out_json)`` in one process, one
     pyradiomics extractor for all: each case's record is written (atomically) as soon as it is
     done. A failing case is skipped alone with ``on_error='skip'``; otherwise the batch stops
-    at it with an error naming the case and the file.
+    at it with an error naming the case and the file. ``predicted``: the case ids whose masks come
+    from the U-Net (an empty one is an expected outcome, recorded as excluded).
 
     SimpleITK filters use ``workers`` threads (its default, every core, costs more in thread
     start-up than it saves on small images, and jobs run side by side), as pyradiomics' batch CLI.
@@ -231,7 +260,8 @@ def run_batch(
     try:
         for i, (case_id, image, mask, out_json) in enumerate(cases, start=1):
             try:
-                records.append(run_case(image, mask, out_json, params, case_id, on_error, mode, labels, workers, check_gzip))
+                records.append(run_case(image, mask, out_json, params, case_id, on_error, mode, labels, workers, check_gzip,
+                                        case_id in (predicted or ())))
             except CaseError:
                 raise
             except Exception as exc:  # not a known input problem: still say which case it was

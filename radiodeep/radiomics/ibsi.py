@@ -42,6 +42,8 @@ IBSI_DEFAULTS = {
 }
 _INTERPOLATORS = {"linear": sitk.sitkLinear, "bspline": sitk.sitkBSpline}
 _PCA_AXES = ("MajorAxisLength", "MinorAxisLength", "LeastAxisLength")
+#: preset sections radiodeep reads and pyradiomics never sees (``ibsi_filters``: radiodeep.radiomics.filters)
+RADIODEEP_SECTIONS = ("ibsi", "ibsi_filters")
 
 
 def ibsi_settings(params: dict) -> dict:
@@ -137,7 +139,7 @@ def resegmentation_range(image: sitk.Image, mask: sitk.Image, settings: dict) ->
 def pyradiomics_params(params: dict, reseg_range: list[float] | None) -> dict:
     """pyradiomics parameters for an image already preprocessed the IBSI way: no resampling by
     pyradiomics, the absolute re-segmentation range, and the bin origin for fixed bin size."""
-    out = {k: v for k, v in params.items() if k != "ibsi"}
+    out = {k: v for k, v in params.items() if k not in RADIODEEP_SECTIONS}
     setting = dict(out.get("setting") or {})
     for key in ("resampledPixelSpacing", "interpolator", "resegmentMode", "resegmentRange"):
         setting.pop(key, None)

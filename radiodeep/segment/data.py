@@ -68,7 +68,7 @@ def load_case(case_id: str, patient_id: str, image_path, mask_path, intensity: d
     return Case(
         case_id=case_id,
         patient_id=patient_id,
-        image=normalise(raw, intensity),
+        image=normalise(raw, intensity) if "clip" in intensity else raw,  # a fitted scheme: see on_grid
         mask=(sitk.GetArrayFromImage(msk) > 0).astype(np.uint8),
         raw=raw,
         spacing=tuple(float(s) for s in img.GetSpacing()),
@@ -88,3 +88,42 @@ def split_usable(cases: list[Case]) -> tuple[list[Case], list[tuple[str, str]]]:
         else:
             usable.append(case)
     return usable, excluded
+
+
+def foreground_intensity(cases: list[Case], percentiles=(0.5, 99.5), per_case: int = 10_000, seed: int = 0) -> dict:
+    """nnU-Net's CT normalisation fitted on ``cases`` (a CV fold's training cases): clip to the
+    percentiles of their ROI voxels (up to ``per_case`` sampled from each), then z-score with the
+    clipped voxels' mean and SD, as ``{clip, shift, scale}``."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for c in cases:
+        v = c.raw[c.mask > 0].astype(np.float64)
+        samples.append(v if v.size <= per_case else rng.choice(v, per_case, replace=False))
+    pooled = np.concatenate(samples)
+    lo, hi = (float(x) for x in np.percentile(pooled, list(percentiles)))
+    clipped = np.clip(pooled, lo, hi)
+    sd = float(clipped.std()) or 1.0
+    return {"clip": [lo, hi], "shift": float(clipped.mean()), "scale": 1.0 / sd}
+
+
+def on_grid(case: Case, spacing, intensity: dict) -> Case:
+    """``case`` resampled (image linear, mask nearest neighbour) onto an identity-direction grid at
+    ``spacing`` (x, y, z mm) covering its extent, normalised with ``intensity``; a case already on
+    such a grid is only re-normalised. The result trains a network; predictions go back to
+    ``case.grid`` through :func:`radiodeep.segment.infer.segment_image`."""
+    from dataclasses import replace
+
+    from radiodeep.segment.infer import _model_grid
+
+    same = spacing is None or (np.allclose(case.spacing, spacing, rtol=1e-3)
+                               and np.allclose(case.grid.GetDirection(), np.eye(3).ravel(), atol=1e-4))
+    if same:
+        return replace(case, image=normalise(case.raw, intensity))
+    ref = _model_grid(case.grid, spacing)
+    img = sitk.Resample(case.grid, ref, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+    m = sitk.GetImageFromArray(case.mask)
+    m.CopyInformation(case.grid)
+    msk = sitk.Resample(m, ref, sitk.Transform(), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
+    raw = sitk.GetArrayFromImage(img)
+    return replace(case, image=normalise(raw, intensity), mask=sitk.GetArrayFromImage(msk), raw=raw,
+                   spacing=tuple(float(s) for s in spacing), grid=img)

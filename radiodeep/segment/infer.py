@@ -86,6 +86,18 @@ def check_image(image: sitk.Image, meta: dict, modality: str | None, case_id: st
     return not (same_spacing and identity)
 
 
+def warn_if_unlike_training(raw: np.ndarray, meta: dict, case_id, path, limit: float = 0.95) -> float:
+    """Log a warning when most voxels fall outside the intensity window the network was trained
+    in (e.g. a CT in HU given to a PET model trained on SUV 0..20); return that share."""
+    lo, hi = meta["intensity"]["clip"]
+    outside = float(np.mean((raw < lo) | (raw > hi))) if raw.size else 0.0
+    if outside > limit:
+        log.warning("case %s: %.0f%% of %s's voxels lie outside the model's training window [%g, %g] (%s model): "
+                    "is this image of the model's modality and units?", case_id, 100 * outside, path, lo, hi,
+                    meta.get("modality", "unknown"))
+    return outside
+
+
 def segment_image(net, meta: dict, image: sitk.Image, device: str = "cpu", tta: bool | None = None,
                   postprocessing: dict | None = None, modality: str | None = None,
                   case_id: str | None = None, path=None) -> sitk.Image:
@@ -96,7 +108,9 @@ def segment_image(net, meta: dict, image: sitk.Image, device: str = "cpu", tta: 
     work = image
     if check_image(image, meta, modality, case_id, path):
         work = sitk.Resample(image, _model_grid(image, meta["spacing"]), sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
-    arr = normalise(sitk.GetArrayFromImage(work), meta["intensity"])
+    raw = sitk.GetArrayFromImage(work)
+    warn_if_unlike_training(raw, meta, case_id, path)
+    arr = normalise(raw, meta["intensity"])
     prob = predict_probability(net, arr, meta["patch_size"], device, overlap=inference.get("overlap", 0.25),
                                sw_batch_size=inference.get("sw_batch_size", 4), tta=tta)
     if work is not image:

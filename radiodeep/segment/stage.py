@@ -16,17 +16,23 @@ from radiodeep.errors import RadiodeepError
 from radiodeep.images import read_image, write_image
 from radiodeep.io import write_table
 from radiodeep.segment.checkpoint import load_checkpoint, save_checkpoint
-from radiodeep.segment.data import Case, intensity_for, load_case, split_usable
-from radiodeep.segment.infer import predict_probability, segment_image
+from radiodeep.segment.data import (
+    Case,
+    foreground_intensity,
+    intensity_for,
+    load_case,
+    on_grid,
+    split_usable,
+)
+from radiodeep.segment.infer import segment_image
 from radiodeep.segment.metrics import dice_hd95, threshold_baseline, volume_ml
-from radiodeep.segment.postprocess import postprocess
 from radiodeep.segment.schedule import Job, train_all
 from radiodeep.segment.train import DEFAULT_TRAINING, resolve_device
 
 log = logging.getLogger(__name__)
 DICE_COLUMNS = ["case_id", "patient_id", "fold", "dice", "hd95_mm", "volume_ref_ml", "volume_pred_ml",
                 "dice_baseline", "hd95_baseline_mm", "low_dice", "note"]
-STAGE_DEFAULTS = {"folds": 3, "device": "auto", "tta": False, "parallel_models": True, "min_dice": 0.5, "intensity": None,
+STAGE_DEFAULTS = {"spacing": None, "folds": 3, "device": "auto", "tta": False, "parallel_models": True, "min_dice": 0.5, "intensity": None,
                   "postprocessing": {"largest_component": True, "fill_holes": True}}
 
 
@@ -40,10 +46,21 @@ def _versions() -> dict:
             "SimpleITK": sitk.Version_VersionString(), "radiodeep": radiodeep.__version__}
 
 
-def _predict_mask(net, case: Case, settings: dict, device: str) -> np.ndarray:
-    prob = predict_probability(net, case.image, settings["patch_size"], device, overlap=settings["overlap"],
-                               sw_batch_size=settings["sw_batch_size"], tta=settings["tta"])
-    return postprocess((prob >= 0.5).astype(np.uint8), **settings["postprocessing"])
+def _predict_mask(net, case: Case, settings: dict, device: str, intensity: dict) -> np.ndarray:
+    """The post-processed mask of ``case`` on its own (preprocess) grid: the image is resampled to the
+    network's grid (``settings['spacing']``) and normalised with ``intensity``, and the probability
+    goes back to the case's grid (:func:`radiodeep.segment.infer.segment_image`)."""
+    meta = {"spacing": settings["spacing"], "intensity": intensity, "patch_size": settings["patch_size"],
+            "inference": {k: settings[k] for k in ("overlap", "sw_batch_size", "tta", "postprocessing")}}
+    return sitk.GetArrayFromImage(segment_image(net, meta, case.grid, device, case_id=case.case_id))
+
+
+def job_intensity(spec: dict, train: list[Case], seed: int) -> dict:
+    """The normalisation a network trains with: ``spec`` itself, or for ``scheme: foreground``
+    (the CT plan) nnU-Net's statistics fitted on this network's training cases only."""
+    if spec.get("scheme") == "foreground":
+        return foreground_intensity(train, spec.get("percentiles", (0.5, 99.5)), seed=seed)
+    return spec
 
 
 def _split_validation(cases: list[Case], fraction: float, rng) -> tuple[list[Case], list[Case]]:
@@ -58,7 +75,8 @@ def qc_row(case: Case, pred: np.ndarray, fold, modality: str, min_dice: float) -
     dice, hd = dice_hd95(pred, case.mask, case.spacing)
     row = {"case_id": case.case_id, "patient_id": case.patient_id, "fold": fold, "dice": dice, "hd95_mm": hd,
            "volume_ref_ml": volume_ml(case.mask, case.spacing), "volume_pred_ml": volume_ml(pred, case.spacing),
-           "dice_baseline": np.nan, "hd95_baseline_mm": np.nan, "low_dice": bool(dice < min_dice), "note": ""}
+           "dice_baseline": np.nan, "hd95_baseline_mm": np.nan, "low_dice": bool(dice < min_dice),
+           "note": "" if pred.any() else "the U-Net found no ROI (empty prediction)"}
     if modality == "PET":
         row["dice_baseline"], row["hd95_baseline_mm"] = dice_hd95(threshold_baseline(case.raw), case.mask, case.spacing)
     return row
@@ -98,7 +116,8 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
     settings = {**DEFAULT_TRAINING, **STAGE_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
     torch.set_num_threads(threads)
     device = resolve_device(settings.get("device", "auto"))
-    intensity = intensity_for(modality, settings.get("intensity"))
+    spec = settings.get("intensity")
+    intensity = spec if spec and spec.get("scheme") else intensity_for(modality, spec)
     t0 = time.perf_counter()
     loaded = [load_case(r.case_id, r.patient_id, r.image, r.mask, intensity) for r in cases.itertuples()]
     usable, excluded = split_usable(loaded)
@@ -109,24 +128,30 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
     rows, fold_info, jobs, tests = [], [], [], []
     groups = [c.patient_id for c in usable]
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    intensities = []
     for k, (tr, te) in enumerate(splitter.split(np.zeros(len(usable)), groups=groups)):
         fit, val = _split_validation([usable[i] for i in tr], settings["val_fraction"], rng)
-        jobs.append(Job(f"fold {k}", fit, val, seed + k))
+        spec = job_intensity(intensity, fit, seed + k)
+        intensities.append(spec)
+        jobs.append(Job(f"fold {k}", [on_grid(c, settings["spacing"], spec) for c in fit],
+                        [on_grid(c, settings["spacing"], spec) for c in val], seed + k))
         tests.append(te)
-    jobs.append(Job("final", usable, [], seed + folds))
+    final_intensity = job_intensity(intensity, usable, seed + folds)
+    jobs.append(Job("final", [on_grid(c, settings["spacing"], final_intensity) for c in usable], [], seed + folds))
     t_train = time.perf_counter()
     trained = train_all(jobs, settings, device, threads)
     training_seconds = time.perf_counter() - t_train
     for k, (te, job, (net, info)) in enumerate(zip(tests, jobs, trained, strict=False)):
-        fold_info.append({"fold": k, "n_train": len(job.train), "n_val": len(job.val), "n_test": len(te), **info})
+        fold_info.append({"fold": k, "n_train": len(job.train), "n_val": len(job.val), "n_test": len(te),
+                          "intensity": intensities[k], **info})
         for i in te:
-            pred = _predict_mask(net, usable[i], settings, device)
+            pred = _predict_mask(net, usable[i], settings, device, intensities[k])
             _write_mask(pred, usable[i], predicted[usable[i].case_id])
             rows.append(qc_row(usable[i], pred, k, modality, settings["min_dice"]))
     net, final_info = trained[-1]
     for cid, reason in excluded:
         case = next(c for c in loaded if c.case_id == cid)
-        pred = _predict_mask(net, case, settings, device)
+        pred = _predict_mask(net, case, settings, device, final_intensity)
         _write_mask(pred, case, predicted[cid])
         rows.append({**qc_row(case, pred, "excluded", modality, settings["min_dice"]), "low_dice": False, "note": reason})
     dice = pd.DataFrame(rows, columns=DICE_COLUMNS).sort_values("case_id", kind="stable")
@@ -135,8 +160,8 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
                "training_seconds": round(training_seconds, 1), "total_seconds": round(time.perf_counter() - t0, 1), "device": device}
     log.info("CV summary: %s", {k: v for k, v in summary.items() if k != "folds"})
     meta = {
-        "architecture": settings["architecture"], "spacing": list(usable[0].spacing),
-        "patch_size": list(settings["patch_size"]), "intensity": intensity, "modality": modality,
+        "architecture": settings["architecture"], "spacing": list(jobs[-1].train[0].spacing),
+        "patch_size": list(settings["patch_size"]), "intensity": final_intensity, "modality": modality,
         "label_map": {"0": "background", "1": "roi"},
         "training_cases": [{"case_id": c.case_id, **c.hashes} for c in usable],
         "versions": _versions(), "seed": seed,

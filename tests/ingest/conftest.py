@@ -94,3 +94,54 @@ def add_second_series(image_dir: Path, slope_factor: float = 1.1) -> str:
         f.rename(image_dir / f"second_{f.name}")
     second.rmdir()
     return uid
+
+
+# the IBSI team's CT (GE) and MR-T1 (Philips/MIM) DICOM of STS_002 and STS_024 with their NIfTI conversions
+MULTIMODAL = REPO.parent / "shared" / "data" / "sts_multimodal"
+MODALITY_FOLDERS = {"CT": "CT", "MR": "MR_T1"}
+
+
+def multimodal_series(case: str, modality: str) -> tuple[Path, Path]:
+    """(image folder, RTSTRUCT) of a shared STS CT/MR DICOM series; skips when ../shared/data is absent."""
+    folder = MULTIMODAL / "dicom" / case / MODALITY_FOLDERS[modality]
+    if not folder.is_dir():
+        pytest.skip(f"shared STS CT/MR DICOM not found at {folder} (needs ../shared/data beside the repository)")
+    return folder / "image", next((folder / "mask").glob("*.dcm"))
+
+
+def multimodal_nifti(case: str, modality: str) -> tuple[Path, Path]:
+    sub = MODALITY_FOLDERS[modality]
+    return MULTIMODAL / sub / case / f"{sub}_image.nii.gz", MULTIMODAL / sub / case / f"{sub}_mask.nii.gz"
+
+
+def writable_copy(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    for p in dest.rglob("*"):
+        p.chmod(0o644 if p.is_file() else 0o755)
+    return dest
+
+
+def read_series(folder: Path, modality: str | None = None, image: bool = False) -> tuple[np.ndarray | sitk.Image, dict]:
+    """The volume (slice, row, column; or the SimpleITK image) and facts of the one image series in ``folder``, as ingest reads it."""
+    from radiodeep.ingest.series import discover_series, select_series
+    from radiodeep.ingest.volume import read_volume
+
+    volume, info = read_volume(select_series(discover_series(folder), modality=modality))
+    return (volume if image else sitk.GetArrayFromImage(volume)), info
+
+
+@pytest.fixture(scope="session")
+def ct_classic() -> tuple[Path, Path, np.ndarray]:
+    """STS_002's CT series (uncompressed), its RTSTRUCT, and the voxels (HU) of its classic read."""
+    image, rs = multimodal_series("STS_002", "CT")
+    return image, rs, read_series(image)[0]
+
+
+@pytest.fixture(scope="session")
+def ct_j2k(ct_classic, tmp_path_factory) -> Path:
+    """STS_002's CT series transcoded to JPEG 2000 lossless."""
+    from pydicom import uid
+
+    from tests.ingest.transcode import transcode_series
+
+    return transcode_series(ct_classic[0], tmp_path_factory.mktemp("ct_j2k") / "image", uid.JPEG2000Lossless)

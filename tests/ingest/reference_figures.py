@@ -1,4 +1,4 @@
-"""Print the DICOM-vs-IBSI-NIfTI figures (CT phantom, STS 001-010). Run: PYTHONPATH=$PWD python tests/ingest/reference_figures.py"""
+"""Print the DICOM-vs-IBSI-NIfTI figures (CT phantom, STS PET 001-010, STS_002/024 CT and MR-T1 from ../shared/data). Run: PYTHONPATH=$PWD python tests/ingest/reference_figures.py"""
 import tempfile
 from pathlib import Path
 
@@ -33,3 +33,13 @@ for k in range(1, 11):
         i, ri = r(f"{t}/image.nii.gz"), r(D/f"sts_pet/nifti/{c}/PET_image.nii.gz")
         m, rm = a(r(f"{t}/mask.nii.gz")), a(r(D/f"sts_pet/nifti/{c}/PET_mask.nii.gz"))
         print(f"{c}: max|SUV diff| {np.abs(a(i)-a(ri)).max():.2e}, spacing diff {np.abs(np.subtract(i.GetSpacing(), ri.GetSpacing())).max():.1e} mm, origin diff {np.abs(np.subtract(i.GetOrigin(), ri.GetOrigin())).max():.1e} mm, mask voxels {m.sum()} vs {rm.sum()}, Dice {dice(m, rm):.4f}")
+M = Path("../shared/data/sts_multimodal")
+for c in ("STS_002", "STS_024"):
+    for sub, mod in (("CT", "CT"), ("MR_T1", "MR")):
+        if not (M / "dicom" / c / sub).is_dir():
+            continue
+        with tempfile.TemporaryDirectory() as t:
+            ingest_case(M/f"dicom/{c}/{sub}/image", next((M/f"dicom/{c}/{sub}/mask").glob("*.dcm")), t, case_id=c, modality=mod)
+            i, ri = r(f"{t}/image.nii.gz"), r(M/f"{sub}/{c}/{sub}_image.nii.gz")
+            m, rm = a(r(f"{t}/mask.nii.gz")), a(r(M/f"{sub}/{c}/{sub}_mask.nii.gz"))
+            print(f"{c} {sub}: max|diff| {np.abs(a(i)-a(ri)).max()}, spacing diff {np.abs(np.subtract(i.GetSpacing(), ri.GetSpacing())).max():.1e} mm, origin diff {np.abs(np.subtract(i.GetOrigin(), ri.GetOrigin())).max():.1e} mm, mask voxels {m.sum()} vs {rm.sum()}, Dice {dice(m, rm):.4f}")

@@ -26,7 +26,7 @@ def test_evaluate_table_writes_fusion_outputs_and_predict_uses_the_model(tmp_pat
     metrics = pd.read_csv(tmp_path / "out" / "metrics.csv")
     assert list(metrics.feature_set) == ["handcrafted", "deep", "early_fusion", "late_fusion"]
     assert (metrics.n == 45).all() and len(pd.read_csv(tmp_path / "out" / "delong.csv")) == 4
-    model = tmp_path / "out" / "models" / "early_fusion-elasticnet.joblib"
+    model = tmp_path / "out" / "models" / "early_fusion-elasticnet.skops"
     new = table.drop(columns="outcome").head(10)
     result = CliRunner().invoke(app, ["predict", str(tmp_path / "table.csv.gz"), "--model", str(model), "--id", "ID",
                                       "-o", str(tmp_path / "pred.csv")])

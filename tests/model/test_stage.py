@@ -1,12 +1,12 @@
 """Feature sets, fusion, permutation control, external test split and saved models on synthetic tables."""
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
 from radiodeep.errors import RadiodeepError
 from radiodeep.evaluate.stage import run_evaluate
+from radiodeep.model.persist import load_model
 from radiodeep.model.stage import ModelSettings, model_feature_sets, predict_table, run_model
 
 
@@ -57,7 +57,7 @@ def test_fusion_beats_single_sources_and_outputs_are_complete(fused_run):
 
 def test_saved_model_predicts_and_names_missing_columns(fused_run):
     out, _, sources, _ = fused_run
-    bundle = joblib.load(out / "models" / "late_fusion-elasticnet.joblib")
+    bundle = load_model(out / "models" / "late_fusion-elasticnet.skops")
     table = sources["handcrafted"].merge(sources["deep"].drop(columns=["patient_id", "roi"]), on="case_id")
     pred = predict_table(bundle, table)
     assert len(pred) == 60 and pred["score"].between(0, 1).all()
@@ -73,7 +73,7 @@ def test_external_split_is_scored_once_by_the_model_fitted_on_train(tmp_path):
     model_feature_sets(sources, outcome, settings, tmp_path, tmp_path / "models", seed=0)
     oof, test = pd.read_csv(tmp_path / "oof_predictions.csv"), pd.read_csv(tmp_path / "test_predictions.csv")
     assert set(oof.case_id) == set(outcome.case_id[:60]) and set(test.case_id) == set(outcome.case_id[60:])
-    bundle = joblib.load(tmp_path / "models" / "handcrafted-elasticnet.joblib")
+    bundle = load_model(tmp_path / "models" / "handcrafted-elasticnet.skops")
     expected = bundle["model"].predict_proba(sources["handcrafted"].iloc[60:][bundle["features"]])[:, 1]
     np.testing.assert_allclose(test["score"], expected)
     metrics = run_evaluate(tmp_path / "oof_predictions.csv", tmp_path, tmp_path / "permutation_null.csv",
@@ -103,8 +103,8 @@ def test_stability_table_and_combat_through_the_workflow_entry(tmp_path, caplog)
                              permutations=0, n_select=5, combat=True)
     run_model({"handcrafted": tmp_path / "radiomics.parquet"}, manifest, tmp_path, tmp_path / "models", settings,
               stability=tmp_path / "stability.csv")
-    bundle = joblib.load(tmp_path / "models" / "handcrafted-elasticnet.joblib")
+    bundle = load_model(tmp_path / "models" / "handcrafted-elasticnet.skops")
     assert "original_firstorder_f0" not in bundle["features"] and "original_firstorder_f1" in bundle["features"]
     assert bundle["features"][-1] == "site" and "ComBat" in repr(bundle["model"])
     assert "confounded" in caplog.text  # every positive at site A
-    assert joblib.load(tmp_path / "models" / "clinical-elasticnet.joblib")["features"] == ["age", "site"]
+    assert load_model(tmp_path / "models" / "clinical-elasticnet.skops")["features"] == ["age", "site"]

@@ -25,8 +25,8 @@ TARGETS = ["results/features/radiomics.csv", "results/report/excluded_cases.csv"
 
 
 def make_cohort(work) -> None:
-    """3 good demo cases and 4 bad ones: a 4D image and a truncated .gz (ingest), a one-voxel
-    ROI that resampling to 12 mm loses (preprocess), a mask holding only label 2 (radiomics)."""
+    """3 good demo cases and 4 bad ones: a 4D image, a truncated .gz and a mask holding only
+    label 2 (ingest), a one-voxel ROI that resampling to 12 mm loses (preprocess: excluded)."""
     rows = []
     for cid in GOOD:
         shutil.copytree(DEMO / cid, work / "cohort" / cid)
@@ -75,14 +75,14 @@ def test_skip_lists_each_bad_case_with_its_stage(skipped):
     assert first == {"BAD_4D": ["features/qc", "ingest/qc", "preprocess/qc"],
                      "BAD_TRUNC": ["features/qc", "ingest/qc", "preprocess/qc"],
                      "BAD_VOXEL": ["features/qc", "preprocess/qc"],
-                     "BAD_LABEL2": ["features/qc"]}
+                     "BAD_LABEL2": ["features/qc", "ingest/qc", "preprocess/qc"]}
     reason = excluded.set_index(["case_id", "source"])["reason"]
     assert "4D" in reason["BAD_4D", "ingest/qc"] or "dimension" in reason["BAD_4D", "ingest/qc"]
     assert "bad/4d.nii.gz" in reason["BAD_4D", "ingest/qc"]
     assert "truncated.nii.gz" in reason["BAD_TRUNC", "ingest/qc"]
-    assert "empty after resampling" in reason["BAD_VOXEL", "preprocess/qc"]
+    assert "no voxel left on the grid" in reason["BAD_VOXEL", "preprocess/qc"]
     assert reason["BAD_VOXEL", "features/qc"].startswith("not run: failed in preprocess: case BAD_VOXEL")
-    assert "labels present: [2]" in reason["BAD_LABEL2", "features/qc"]
+    assert "mask holds labels [2] but not 1" in reason["BAD_LABEL2", "ingest/qc"]
     assert reason["BAD_4D", "preprocess/qc"].startswith("not run: failed in ingest: case BAD_4D")
 
 
@@ -93,7 +93,7 @@ def test_skip_leaves_no_image_for_a_failed_case(skipped):
     assert not (results / "preprocess" / "BAD_VOXEL" / "image.nii.gz").exists()
     qc = pd.read_csv(results / "ingest" / "qc.csv").set_index("case_id")
     assert qc.loc["BAD_4D", "stage"] == "ingest" and qc.loc["BAD_4D", "status"] == "failed"
-    assert (qc.loc[[*GOOD, "BAD_VOXEL", "BAD_LABEL2"], "status"] == "ok").all()
+    assert (qc.loc[[*GOOD, "BAD_VOXEL"], "status"] == "ok").all()
 
 
 def test_skip_keeps_the_good_cases(skipped):

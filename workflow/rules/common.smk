@@ -1,20 +1,35 @@
 # Config and manifest validation; everything below runs before any job starts.
 import os
 
+from snakemake.logging import logger
 from snakemake.utils import validate
 
-from radiodeep.manifest import read_manifest
+from radiodeep.config import check, coerce, load_schema
+from radiodeep.errors import ManifestError
+from radiodeep.manifest import outcome_problems, planned_folds, read_manifest
 from radiodeep.provenance import config_hash
 from radiodeep.radiomics.presets import load_preset
 
+# --config values arrive as strings below the top level: typed by the schema, then checked with
+# one line per problem; snakemake's validate then fills the defaults.
+CONFIG_SCHEMA = load_schema(
+    os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml")
+)
+config.update(coerce(dict(config), CONFIG_SCHEMA))
+check(config, CONFIG_SCHEMA)
 validate(config, "../schemas/config.schema.yaml")
 
 
 def resolve_manifest(path):
-    """Relative to the working directory if present there, else to the repository."""
-    if os.path.isabs(path) or os.path.exists(path):
-        return os.path.abspath(path)
-    return os.path.join(workflow.basedir, path)
+    """A relative path is looked up in the shell's folder (where snakemake was typed, $PWD), then
+    in the working directory (--directory), then in the repository (the demo's manifest).
+    """
+    if os.path.isabs(path):
+        return path
+    for base in (os.environ.get("PWD"), os.getcwd(), workflow.basedir):
+        if base and os.path.exists(os.path.join(base, path)):
+            return os.path.abspath(os.path.join(base, path))
+    return os.path.abspath(path)
 
 
 MANIFEST_PATH = resolve_manifest(config["manifest"])
@@ -22,6 +37,17 @@ MANIFEST = read_manifest(MANIFEST_PATH, label=config["label"]).set_index(
     "case_id", drop=False
 )
 CASES = list(MANIFEST["case_id"])
+MODEL_FOLDS = planned_folds(
+    MANIFEST, config["model"]["folds"]
+)  # (value, planned|set, reason)
+config["model"]["folds"] = MODEL_FOLDS[0]
+_OUTCOME_WARNINGS, _OUTCOME_ERRORS = outcome_problems(
+    MANIFEST, MODEL_FOLDS[0], config["label"]
+)
+for _line in _OUTCOME_WARNINGS:
+    logger.warning(f"manifest {MANIFEST_PATH}: {_line}")
+if _OUTCOME_ERRORS:
+    raise ManifestError(f"manifest {MANIFEST_PATH}: " + "; ".join(_OUTCOME_ERRORS))
 CONFIG_HASH = config_hash(config)
 RADIOMICS_PARAMS = load_preset(
     config["radiomics"]["preset"] or config["modality"], config["radiomics"]["settings"]

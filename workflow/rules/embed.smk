@@ -11,6 +11,7 @@ rule embed:
         **EMBED_FILES,
         preprocessed=preprocessed(CASES),
         masks=declared([RADIOMICS_MASK[c] for c in CASES]),
+        plan="results/plan.json",
     output:
         expand("results/embed/{case}.json", case=CASES),
     log:

@@ -36,11 +36,12 @@ rule feature_stability:
         reference=expand("results/radiomics/{case}.json", case=LABELLED),
         predicted=expand("results/radiomics/predicted/{case}.json", case=LABELLED),
     output:
-        report(
+        table=report(
             "results/features/stability.csv",
             caption="../report/stability.rst",
             category="Features",
         ),
+        qc="results/features/stability_qc.csv",
     log:
         "results/logs/feature_stability.log",
     benchmark:

@@ -34,7 +34,7 @@ rule model:
         null="results/evaluation/permutation_null.csv",
         test="results/evaluation/test_predictions.csv",
         models=expand(
-            "results/models/{feature_set}-{classifier}.joblib",
+            "results/models/{feature_set}-{classifier}.skops",
             feature_set=config["model"]["feature_sets"],
             classifier=config["model"]["classifiers"],
         ),

@@ -3,7 +3,7 @@
 # results/preprocess/batches/preprocess_<i>.json. Cases that failed ingest (on_error: skip)
 # are recorded failed, not run. Downstream rules depend on the records (preprocessed()).
 
-# The preprocess settings, built here only (a cohort plan can replace them in one place).
+# The preprocess settings, built here only; the adapter takes the spacing from the plan.
 PREPROCESS_SETTINGS = {
     "modality": config["modality"],
     "spacing": config["preprocess"]["spacing"],
@@ -26,15 +26,14 @@ for name, batch in INGEST_BATCHES.items():
         name:
             name
         input:
-            INGEST_RECORD[batch[0]],
+            ingested=INGEST_RECORD[batch[0]],
+            plan="results/plan.json",
         output:
             f"results/preprocess/batches/{name}.json",
         log:
             f"results/logs/preprocess/{name}.log",
         benchmark:
             f"results/benchmarks/preprocess/{name}.tsv"
-        group:
-            "case"  # SLURM: --group-components case=N packs N batches in one job
         conda:
             "../envs/radiodeep.yaml"
         threads: 1

@@ -38,6 +38,7 @@ for name, batch, masks, sub in radiomics_jobs():
         input:
             preprocessed=preprocessed(batch),
             masks=declared(masks),
+            plan="results/plan.json",
         output:
             [f"results/radiomics/{sub}{c}.json" for c in batch],
         log:
@@ -58,5 +59,8 @@ for name, batch, masks, sub in radiomics_jobs():
             on_error=config["on_error"],
             mode=RADIOMICS_CONFIG["mode"],
             labels=RADIOMICS_CONFIG["labels"],
+            predicted=[
+                c for c, m in zip(batch, masks) if m == PREDICTED_MASK.format(case=c)
+            ],
         script:
             "../scripts/radiomics.py"

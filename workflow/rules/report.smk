@@ -7,7 +7,11 @@ QC_TABLES = [
     "results/ingest/qc.csv",
     "results/preprocess/qc.csv",
     "results/features/qc.csv",
-]
+] + (
+    ["results/features/stability_qc.csv"]
+    if config["segment"]["mask_source"] == "both"
+    else []
+)
 REPORT_TABLES = {
     "metrics": {
         "csv": "results/evaluation/metrics.csv",

@@ -31,6 +31,7 @@ RADIOMICS_MASK = {
 rule train_segmenter:
     input:
         preprocessed=preprocessed(LABELLED),
+        plan="results/plan.json",
     output:
         model="results/segmentation/model.pt",
         meta="results/segmentation/model.json",

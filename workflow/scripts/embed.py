@@ -1,13 +1,16 @@
 from radiodeep.embed import CaseInput, run_embedding
 from radiodeep.logs import log_to
+from radiodeep.plan import planned
 from radiodeep.records import skip_failed_upstream
 
 with log_to(snakemake.log[0]):
-    p = snakemake.params
+    p, plan = snakemake.params, snakemake.input.plan
     todo = skip_failed_upstream(p.cases, snakemake.output, snakemake.input.preprocessed, source="deep", features={})
     run_embedding(
         [CaseInput(p.cases[i], p.images[i], p.masks[i]) for i in todo],
-        p.settings,
+        {**p.settings,
+         "fallback_spacing": planned(plan, "preprocess.spacing") or p.settings["fallback_spacing"],
+         "crop_mm": planned(plan, "embed.crop_mm")},
         [snakemake.output[i] for i in todo],
         modality=p.modality,
         seed=p.seed,

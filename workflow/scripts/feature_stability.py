@@ -7,6 +7,7 @@ with log_to(snakemake.log[0]):
         snakemake.input.reference,
         snakemake.input.predicted,
         read_manifest(snakemake.params.manifest, snakemake.params.label, check_files=False),
-        snakemake.output[0],
+        snakemake.output.table,
         min_icc=snakemake.params.min_icc,
+        out_qc=snakemake.output.qc,
     )

@@ -1,6 +1,7 @@
 import pandas as pd
 
 from radiodeep.logs import log_to
+from radiodeep.plan import planned
 from radiodeep.segment.stage import train_segmenter
 
 with log_to(snakemake.log[0]):
@@ -12,7 +13,8 @@ with log_to(snakemake.log[0]):
         cases,
         {"model": snakemake.output.model, "dice": snakemake.output.dice},
         dict(zip(snakemake.params.cases, snakemake.output.predicted, strict=True)),
-        snakemake.params.settings,
+        {**snakemake.params.settings,
+         **{k: planned(snakemake.input.plan, f"segment.{k}") for k in ("spacing", "patch_size", "architecture", "intensity")}},
         snakemake.params.modality,
         seed=snakemake.params.seed,
         threads=snakemake.threads,

@@ -33,6 +33,14 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> dict
         params = yaml.safe_load(text)
     params = copy.deepcopy(params)
     params.setdefault("setting", {})
+    if params.get("ibsi_filters"):  # checked here, so a bad entry stops the workflow at parse time
+        from radiodeep.radiomics.filters import filter_settings
+
+        for entry in params["ibsi_filters"]:
+            try:
+                filter_settings(entry)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"radiomics preset {name_or_path}: {exc}") from exc
     for key, value in (overrides or {}).items():
         if key in ("imageType", "featureClass"):
             params[key] = value
@@ -48,8 +56,8 @@ def preset_hash(params: dict) -> str:
 
 def pyradiomics_sections(params: dict) -> dict:
     """The parameters pyradiomics reads (``imageType``, ``featureClass``, ``setting``,
-    ``voxelSetting``), without radiodeep's ``ibsi`` section."""
-    return {k: v for k, v in params.items() if k != "ibsi"}
+    ``voxelSetting``), without radiodeep's ``ibsi`` and ``ibsi_filters`` sections."""
+    return {k: v for k, v in params.items() if k not in ("ibsi", "ibsi_filters")}
 
 
 def params_from_config(radiomics: dict, modality: str) -> dict:
@@ -65,3 +73,13 @@ def params_from_config(radiomics: dict, modality: str) -> dict:
     if radiomics.get("image_types"):
         overrides["imageType"] = radiomics["image_types"]
     return load_preset(radiomics.get("preset") or modality, overrides)
+
+
+def discretisation_is_set(radiomics: dict, modality: str) -> bool:
+    """True when the user chose the grey-level discretisation: ``binWidth``/``binCount`` in
+    ``radiomics.settings``, a preset named in the config (a shipped one, e.g. ``IBSI_C``, or their
+    own file), or a modality preset that uses ``binCount``; only then is it not planned."""
+    settings = radiomics.get("settings") or {}
+    if "binWidth" in settings or "binCount" in settings or radiomics.get("preset"):
+        return True
+    return "binCount" in load_preset(modality).get("setting", {})
