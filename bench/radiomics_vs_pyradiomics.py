@@ -100,7 +100,7 @@ def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threa
         return [str(BIN / "snakemake"), *targets, "--quiet", "all", "-s", str(REPO / "Snakefile"), "--directory",
                 str(work), "--cores", str(cores), "--config", f"manifest={work / 'manifest.csv'}"]
 
-    _run(smk([f"results/preprocess/{c}/{f}.nii.gz" for c in cases for f in ("image", "mask")]))
+    _run(smk(["results/preprocess/qc.csv"]))  # every preprocess batch
     batch = pd.DataFrame({"case_id": cases, "Image": [str(work / f"results/preprocess/{c}/image.nii.gz") for c in cases],
                           "Mask": [str(work / f"results/preprocess/{c}/mask.nii.gz") for c in cases]})
     batch.to_csv(work / "batch.csv", index=False)

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from radiodeep.errors import RadiodeepError
+
 
 @contextlib.contextmanager
 def log_to(path: str | Path | None, level: int = logging.INFO) -> Iterator[logging.Logger]:
@@ -15,6 +17,8 @@ def log_to(path: str | Path | None, level: int = logging.INFO) -> Iterator[loggi
 
     An exception raised inside the block is logged with its traceback, then re-raised, so
     Snakemake reports the job as failed and the log names the case, the file and the problem.
+    A user error (:class:`RadiodeepError`: a bad case, a bad manifest) is logged as its one-line
+    message, without a traceback, and the block exits with status 1.
     """
     root = logging.getLogger()
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
@@ -30,6 +34,9 @@ def log_to(path: str | Path | None, level: int = logging.INFO) -> Iterator[loggi
     logging.captureWarnings(True)
     try:
         yield root
+    except RadiodeepError as exc:
+        root.error("%s", exc)
+        raise SystemExit(1) from None
     except Exception:
         root.exception("failed")
         raise

@@ -194,3 +194,40 @@ def ingest_case(
     write_json(header, out_dir / "header.json")
     log.info("case %s: ingested %s", case_id, image_path.name)
     return header
+
+
+INGEST_FILES = ("image.nii.gz", "mask.nii.gz", "header.json")
+
+
+def ingest_batch(
+    cases: list[dict],
+    out_root: str | Path,
+    out_record: str | Path,
+    *,
+    on_error: str = "fail",
+    **settings,
+) -> dict:
+    """:func:`ingest_case` for each case in one process; write the batch record.
+
+    Args:
+        cases: one dict per case with ``case_id``, ``image`` and optional ``mask``, ``roi``,
+            ``series_uid`` (the manifest's columns).
+        out_root: each case goes to ``out_root/<case_id>/`` (image, mask, header.json).
+        out_record: the batch record (:mod:`radiodeep.records`): per case ``ok`` with the
+            SHA-256 of its three files, or ``failed`` with the reason (``on_error='skip'``).
+        settings: :func:`ingest_case`'s keyword arguments shared by every case (modality,
+            grid_tolerance_mm, slice_spacing, slice_tolerance_mm, uid_salt, keep_uids, default_roi).
+    """
+    from radiodeep.records import run_batch_cases
+
+    out_root = Path(out_root)
+    rows = {c["case_id"]: c for c in cases}
+
+    def run_one(case_id: str) -> dict[str, Path]:
+        row = rows[case_id]
+        ingest_case(row["image"], row.get("mask") or None, out_root / case_id, case_id=case_id,
+                    roi=row.get("roi") or None, series_uid=row.get("series_uid") or None, **settings)
+        return {name.split(".")[0]: out_root / case_id / name for name in INGEST_FILES}
+
+    return run_batch_cases("ingest", list(rows), run_one, out_record, on_error=on_error,
+                           cleanup=lambda c: [out_root / c / name for name in INGEST_FILES])

@@ -2,6 +2,6 @@
 
 from radiodeep.preprocess.intensity import normalise_intensity
 from radiodeep.preprocess.resample import resample_image, resample_label_map
-from radiodeep.preprocess.stage import preprocess_case
+from radiodeep.preprocess.stage import preprocess_batch, preprocess_case
 
-__all__ = ["normalise_intensity", "preprocess_case", "resample_image", "resample_label_map"]
+__all__ = ["normalise_intensity", "preprocess_batch", "preprocess_case", "resample_image", "resample_label_map"]

@@ -29,18 +29,22 @@ def preprocess_case(
     mr_reference: str = "body",
     case_id: str | None = None,
     has_reference_mask: bool = True,
+    check_gzip: bool = True,
 ) -> dict:
     """Resample to ``spacing`` (None keeps the grid) and normalise; write image (and mask).
 
     ``has_reference_mask=False`` marks a case whose (all-zero) mask stands in for one that the
     segmentation stage will predict; an empty mask is then expected, not an error.
 
+    ``check_gzip=False`` skips the gzip completeness check of the inputs, for files radiodeep
+    wrote itself (atomically), as the batch entry's ingest outputs.
+
     Returns a small summary (new size and spacing, ROI voxel count) for the QC table.
     """
-    image = read_image(image_path, case_id)
+    image = read_image(image_path, case_id, check_gzip=check_gzip)
     mask = None
     if mask_path:
-        mask = read_label_map(mask_path, case_id)
+        mask = read_label_map(mask_path, case_id, check_gzip=check_gzip)
         check_same_grid(image, mask, case_id, mask_path)
     if spacing is not None:
         image = resample_image(image, spacing, interpolator)
@@ -57,3 +61,41 @@ def preprocess_case(
         summary["roi_voxels"] = int(np.count_nonzero(sitk.GetArrayViewFromImage(mask)))
     log.info("case %s: preprocessed to size %s spacing %s", case_id, summary["size"], summary["spacing"])
     return summary
+
+
+PREPROCESS_FILES = ("image.nii.gz", "mask.nii.gz")
+
+
+def preprocess_batch(
+    cases: list[dict],
+    in_root: str | Path,
+    out_root: str | Path,
+    out_record: str | Path,
+    settings: dict,
+    *,
+    upstream: dict[str, str] | None = None,
+    on_error: str = "fail",
+) -> dict:
+    """:func:`preprocess_case` for each case in one process; write the batch record.
+
+    Args:
+        cases: one dict per case with ``case_id`` and ``has_reference_mask``.
+        in_root, out_root: case ``c`` is read from ``in_root/c/{image,mask}.nii.gz`` (ingest's
+            output) and written to ``out_root/c/``.
+        settings: ``modality``, ``spacing``, ``interpolator``, ``mr_reference`` (the workflow
+            builds this dict in one place, ``PREPROCESS_SETTINGS`` in preprocess.smk).
+        upstream: ``{case: reason}`` of cases that failed in ingest: recorded failed, not run.
+    """
+    from radiodeep.records import run_batch_cases
+
+    in_root, out_root = Path(in_root), Path(out_root)
+    has_mask = {c["case_id"]: bool(c.get("has_reference_mask", True)) for c in cases}
+
+    def run_one(case_id: str) -> dict[str, Path]:
+        src, dst = in_root / case_id, out_root / case_id
+        preprocess_case(src / "image.nii.gz", src / "mask.nii.gz", dst / "image.nii.gz", dst / "mask.nii.gz",
+                        case_id=case_id, has_reference_mask=has_mask[case_id], check_gzip=False, **settings)
+        return {name.split(".")[0]: dst / name for name in PREPROCESS_FILES}
+
+    return run_batch_cases("preprocess", list(has_mask), run_one, out_record, on_error=on_error, upstream=upstream,
+                           cleanup=lambda c: [out_root / c / name for name in PREPROCESS_FILES])

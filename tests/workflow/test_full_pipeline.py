@@ -39,7 +39,8 @@ def test_every_stage_on_ten_cases_with_one_unmasked(tmp_path):
     res = tmp_path / "results"
     # The U-Net misses two cases completely: the unmasked one (final model) and one masked case
     # (out of fold). Forced by emptying their predicted masks once the segmenter has run.
-    snakemake(*run, "results/segmentation/dice.csv", f"results/segmentation/predicted/{unmasked}/mask.nii.gz")
+    # targets first: --configfile takes every argument after it
+    snakemake("results/segmentation/dice.csv", f"results/segmentation/predicted/{unmasked}/mask.nii.gz", *run)
     missed = m.loc[1, "case_id"]
     for case in (unmasked, missed):
         path = res / "segmentation" / "predicted" / case / "mask.nii.gz"

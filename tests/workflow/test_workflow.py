@@ -33,8 +33,10 @@ def test_small_cohort_outputs(small_run):
     assert (res / "evaluation" / "roc.png").stat().st_size > 10_000
     oof = pd.read_csv(res / "evaluation" / "oof_predictions.csv")
     assert len(oof) == 12 * 2
-    for stage in ("ingest", "preprocess"):
-        assert len(list((res / "benchmarks" / stage).glob("*.tsv"))) == 12
+    for stage in ("ingest", "preprocess"):  # 12 cases, ingest.batch_size 30, 2 cores: 2 batch jobs each
+        assert sorted(p.name for p in (res / "benchmarks" / stage).glob("*.tsv")) == [f"{stage}_1.tsv", f"{stage}_2.tsv"]
+        record = json.loads((res / stage / "batches" / f"{stage}_1.json").read_text())
+        assert len(record["cases"]) == 6 and all(c["status"] == "ok" for c in record["cases"].values())
     assert len(list((res / "benchmarks" / "radiomics").glob("*.tsv"))) == 4  # 12 cases, batch_size 3
     prov = yaml.safe_load((res / "provenance.json").read_text())
     assert len(prov["inputs"]) == 12 and len(prov["config_sha256"]) == 64
@@ -66,8 +68,9 @@ def test_report_builds(small_study_report):
 def test_full_demo_dry_run_and_lint(tmp_path):
     out = snakemake("-n", "--cores", "2", "--directory", str(tmp_path))
     counts = {line.split()[0]: line.split()[1] for line in out.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
-    # 51 cases in ceil(51 / 30) = 2 radiomics jobs (radiomics.batch_size 30), one JSON per case
-    assert counts["ingest"] == "51" and radiomics_jobs(counts) == 2 and counts["model"] == "1"
+    # 51 cases in ceil(51 / 30) = 2 jobs per batched stage (batch_size 30, 2 cores), one JSON per case
+    assert radiomics_jobs(counts, "ingest") == radiomics_jobs(counts, "preprocess") == 2
+    assert radiomics_jobs(counts) == 2 and counts["model"] == "1"
     assert all(f"results/radiomics/STS_{i:03d}.json" in out.stdout for i in range(1, 52))
     lint = snakemake("--lint", "--directory", str(tmp_path), check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr

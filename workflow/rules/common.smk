@@ -67,3 +67,32 @@ def case_field(field):
 def case_inputs(wc):
     row = MANIFEST.loc[wc.case]
     return {"image": row["image"], **({"mask": row["mask"]} if row["mask"] else {})}
+
+
+def batch_cores():
+    """The cores batches are sized for: --cores N on one machine, 1 under a cluster executor
+    (each batch is its own job there) or when no core count is given."""
+    try:
+        cores = workflow.cores if workflow.local_exec else 1
+    except WorkflowError:
+        cores = 1
+    return max(1, min(int(cores), os.cpu_count() or 1))
+
+
+def ingest_rows(cases):
+    """The manifest's columns that ingest reads, one dict per case."""
+    cols = [
+        c for c in ("case_id", "image", "mask", "roi", "series_uid") if c in MANIFEST
+    ]
+    return MANIFEST.loc[cases, cols].to_dict("records")
+
+
+def preprocessed(cases):
+    """The batch records a rule reading these cases' preprocessed images depends on."""
+    return sorted({PREPROCESS_RECORD[c] for c in cases})
+
+
+def declared(paths):
+    """The files among ``paths`` that are declared outputs (U-Net masks); preprocess' per-case
+    images are covered by its batch records (preprocessed())."""
+    return [p for p in paths if not p.startswith("results/preprocess/")]

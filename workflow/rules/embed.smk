@@ -9,8 +9,8 @@ EMBED_FILES = embed_network_files(EMBED)
 rule embed:
     input:
         **EMBED_FILES,
-        images=expand("results/preprocess/{case}/image.nii.gz", case=CASES),
-        masks=[RADIOMICS_MASK[c] for c in CASES],
+        preprocessed=preprocessed(CASES),
+        masks=declared([RADIOMICS_MASK[c] for c in CASES]),
         plan="results/plan.json",
     output:
         expand("results/embed/{case}.json", case=CASES),
@@ -26,6 +26,8 @@ rule embed:
         runtime=60,
     params:
         cases=CASES,
+        images=expand(PREPROCESSED_IMAGE, case=CASES),
+        masks=[RADIOMICS_MASK[c] for c in CASES],
         settings=EMBED,
         modality=config["modality"],
         seed=config["seed"],

@@ -1,32 +1,60 @@
-rule ingest:
-    input:
-        unpack(case_inputs),
-    output:
-        image="results/ingest/{case}/image.nii.gz",
-        mask="results/ingest/{case}/mask.nii.gz",
-        header="results/ingest/{case}/header.json",
-    log:
-        "results/logs/ingest/{case}.log",
-    benchmark:
-        "results/benchmarks/ingest/{case}.tsv"
-    conda:
-        "../envs/radiodeep.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        roi=case_field("roi"),
-        series_uid=case_field("series_uid"),
-        modality=config["modality"],
-        settings=config["ingest"],
-    script:
-        "../scripts/ingest.py"
+# Ingest in batches: one job reads ingest.batch_size cases (split evenly over --cores) in one
+# process and writes results/ingest/{case}/{image,mask}.nii.gz + header.json per case and one
+# batch record, results/ingest/batches/ingest_<i>.json (per case ok + SHA-256 of its files, or
+# failed + reason): the job's only declared output (radiodeep/records.py says why).
+from radiodeep.radiomics.batches import even_batches
+
+INGEST_BATCHES = {
+    f"ingest_{i}": batch
+    for i, batch in enumerate(
+        even_batches(CASES, config["ingest"]["batch_size"], batch_cores()), start=1
+    )
+}
+INGEST_RECORD = {
+    c: f"results/ingest/batches/{name}.json"
+    for name, batch in INGEST_BATCHES.items()
+    for c in batch
+}
+INGEST_SETTINGS = {
+    k: v for k, v in config["ingest"].items() if k not in ("roi", "batch_size")
+}
+
+
+for name, batch in INGEST_BATCHES.items():
+
+    rule:
+        name:
+            name
+        input:
+            images=[MANIFEST.at[c, "image"] for c in batch],
+            masks=[MANIFEST.at[c, "mask"] for c in batch if MANIFEST.at[c, "mask"]],
+        output:
+            f"results/ingest/batches/{name}.json",
+        log:
+            f"results/logs/ingest/{name}.log",
+        benchmark:
+            f"results/benchmarks/ingest/{name}.tsv"
+        group:
+            "case"  # SLURM: --group-components case=N packs N batches in one job
+        conda:
+            "../envs/radiodeep.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10 + len(batch),
+        params:
+            cases=ingest_rows(batch),
+            modality=config["modality"],
+            settings=INGEST_SETTINGS,
+            default_roi=config["ingest"]["roi"],
+            on_error=config["on_error"],
+        script:
+            "../scripts/ingest.py"
 
 
 rule ingest_qc:
     input:
-        expand("results/ingest/{case}/header.json", case=CASES),
+        sorted(set(INGEST_RECORD.values())),
     output:
         report(
             "results/ingest/qc.csv",

@@ -4,8 +4,7 @@ from radiodeep.radiomics.presets import discretisation_is_set
 
 rule plan:
     input:
-        images=expand("results/ingest/{case}/image.nii.gz", case=CASES),
-        masks=expand("results/ingest/{case}/mask.nii.gz", case=CASES),
+        ingested=sorted(set(INGEST_RECORD.values())),  # batch records (ingest.smk)
     output:
         report("results/plan.json", caption="../report/plan.rst", category="Plan"),
     log:
@@ -19,6 +18,8 @@ rule plan:
         runtime=30,
     params:
         cases=CASES,
+        images=expand("results/ingest/{case}/image.nii.gz", case=CASES),
+        masks=expand("results/ingest/{case}/mask.nii.gz", case=CASES),
         config={
             k: config[k]
             for k in ("modality", "seed", "preprocess", "segment", "embed")

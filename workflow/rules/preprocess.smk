@@ -1,25 +1,69 @@
-rule preprocess:
+# Preprocess in the ingest batches: preprocess_<i> reads ingest_<i>'s record and images, writes
+# results/preprocess/{case}/{image,mask}.nii.gz per case and the batch record
+# results/preprocess/batches/preprocess_<i>.json. Cases that failed ingest (on_error: skip)
+# are recorded failed, not run. Downstream rules depend on the records (preprocessed()).
+
+# The preprocess settings, built here only; the adapter takes the spacing from the plan.
+PREPROCESS_SETTINGS = {
+    "modality": config["modality"],
+    "spacing": config["preprocess"]["spacing"],
+    "interpolator": config["preprocess"]["interpolator"],
+    "mr_reference": config["preprocess"]["mr_reference"],
+}
+PREPROCESS_RECORD = {
+    c: f"results/preprocess/batches/{name.replace('ingest', 'preprocess')}.json"
+    for name, batch in INGEST_BATCHES.items()
+    for c in batch
+}
+PREPROCESSED_IMAGE = "results/preprocess/{case}/image.nii.gz"
+PREPROCESSED_MASK = "results/preprocess/{case}/mask.nii.gz"
+
+
+for name, batch in INGEST_BATCHES.items():
+    name = name.replace("ingest", "preprocess")
+
+    rule:
+        name:
+            name
+        input:
+            ingested=INGEST_RECORD[batch[0]],
+            plan="results/plan.json",
+        output:
+            f"results/preprocess/batches/{name}.json",
+        log:
+            f"results/logs/preprocess/{name}.log",
+        benchmark:
+            f"results/benchmarks/preprocess/{name}.tsv"
+        conda:
+            "../envs/radiodeep.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10 + len(batch),
+        params:
+            cases=[
+                {"case_id": c, "has_reference_mask": bool(MANIFEST.at[c, "mask"])}
+                for c in batch
+            ],
+            settings=PREPROCESS_SETTINGS,
+            on_error=config["on_error"],
+        script:
+            "../scripts/preprocess.py"
+
+
+rule preprocess_qc:
     input:
-        image="results/ingest/{case}/image.nii.gz",
-        mask="results/ingest/{case}/mask.nii.gz",
-        plan="results/plan.json",
+        sorted(set(PREPROCESS_RECORD.values())),
     output:
-        image="results/preprocess/{case}/image.nii.gz",
-        mask="results/preprocess/{case}/mask.nii.gz",
+        "results/preprocess/qc.csv",
     log:
-        "results/logs/preprocess/{case}.log",
+        "results/logs/preprocess_qc.log",
     benchmark:
-        "results/benchmarks/preprocess/{case}.tsv"
+        "results/benchmarks/preprocess_qc.tsv"
     conda:
         "../envs/radiodeep.yaml"
-    threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1000,
         runtime=10,
-    params:
-        has_reference_mask=lambda wc: bool(MANIFEST.at[wc.case, "mask"]),
-        modality=config["modality"],
-        interpolator=config["preprocess"]["interpolator"],
-        mr_reference=config["preprocess"]["mr_reference"],
     script:
-        "../scripts/preprocess.py"
+        "../scripts/preprocess_qc.py"

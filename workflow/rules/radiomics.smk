@@ -25,7 +25,7 @@ def radiomics_jobs():
     ]
     counts = {}
     for name, cases, masks, sub in pools:
-        for batch in even_batches(cases, RADIOMICS_CONFIG["batch_size"]):
+        for batch in even_batches(cases, RADIOMICS_CONFIG["batch_size"], batch_cores()):
             counts[name] = counts.get(name, 0) + 1
             yield f"{name}_{counts[name]}", batch, [masks[c] for c in batch], sub
 
@@ -36,8 +36,8 @@ for name, batch, masks, sub in radiomics_jobs():
         name:
             name
         input:
-            images=[f"results/preprocess/{c}/image.nii.gz" for c in batch],
-            masks=masks,
+            preprocessed=preprocessed(batch),
+            masks=declared(masks),
             plan="results/plan.json",
         output:
             [f"results/radiomics/{sub}{c}.json" for c in batch],
@@ -53,6 +53,8 @@ for name, batch, masks, sub in radiomics_jobs():
             runtime=10 + 5 * len(batch),
         params:
             cases=batch,
+            images=[PREPROCESSED_IMAGE.format(case=c) for c in batch],
+            masks=masks,
             pyradiomics=RADIOMICS_PYRADIOMICS,
             on_error=config["on_error"],
             mode=RADIOMICS_CONFIG["mode"],

@@ -22,7 +22,7 @@ RADIOMICS_MASK = {
     c: (
         PREDICTED_MASK.format(case=c)
         if SEG["mask_source"] == "predicted" or c in UNLABELLED
-        else f"results/preprocess/{c}/mask.nii.gz"
+        else PREPROCESSED_MASK.format(case=c)
     )
     for c in CASES
 }
@@ -30,8 +30,7 @@ RADIOMICS_MASK = {
 
 rule train_segmenter:
     input:
-        images=expand("results/preprocess/{case}/image.nii.gz", case=LABELLED),
-        masks=expand("results/preprocess/{case}/mask.nii.gz", case=LABELLED),
+        preprocessed=preprocessed(LABELLED),
         plan="results/plan.json",
     output:
         model="results/segmentation/model.pt",
@@ -55,6 +54,8 @@ rule train_segmenter:
         gpu=SEGMENT_GPU,
     params:
         cases=LABELLED,
+        images=expand(PREPROCESSED_IMAGE, case=LABELLED),
+        masks=expand(PREPROCESSED_MASK, case=LABELLED),
         patients=[MANIFEST.at[c, "patient_id"] for c in LABELLED],
         settings={
             k: v
@@ -69,7 +70,7 @@ rule train_segmenter:
 
 rule segment:
     input:
-        image="results/preprocess/{case}/image.nii.gz",
+        preprocessed=lambda wc: preprocessed([wc.case]),
         model="results/segmentation/model.pt",
         meta="results/segmentation/model.json",
     output:
@@ -88,6 +89,7 @@ rule segment:
         runtime=10,
         gpu=SEGMENT_GPU,
     params:
+        image=lambda wc: PREPROCESSED_IMAGE.format(case=wc.case),
         device=SEG["device"],
         modality=config["modality"],
     script:

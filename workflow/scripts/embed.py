@@ -1,19 +1,19 @@
 from radiodeep.embed import CaseInput, run_embedding
 from radiodeep.logs import log_to
 from radiodeep.plan import planned
+from radiodeep.records import skip_failed_upstream
 
 with log_to(snakemake.log[0]):
+    p, plan = snakemake.params, snakemake.input.plan
+    todo = skip_failed_upstream(p.cases, snakemake.output, snakemake.input.preprocessed, source="deep", features={})
     run_embedding(
-        [
-            CaseInput(*case)
-            for case in zip(snakemake.params.cases, snakemake.input.images, snakemake.input.masks, strict=True)
-        ],
-        {**snakemake.params.settings,
-         "fallback_spacing": planned(snakemake.input.plan, "preprocess.spacing") or snakemake.params.settings["fallback_spacing"],
-         "crop_mm": planned(snakemake.input.plan, "embed.crop_mm")},
-        snakemake.output,
-        modality=snakemake.params.modality,
-        seed=snakemake.params.seed,
-        on_error=snakemake.params.on_error,
+        [CaseInput(p.cases[i], p.images[i], p.masks[i]) for i in todo],
+        {**p.settings,
+         "fallback_spacing": planned(plan, "preprocess.spacing") or p.settings["fallback_spacing"],
+         "crop_mm": planned(plan, "embed.crop_mm")},
+        [snakemake.output[i] for i in todo],
+        modality=p.modality,
+        seed=p.seed,
+        on_error=p.on_error,
         threads=snakemake.threads,
     )

@@ -1,26 +1,21 @@
 from radiodeep.logs import log_to
 from radiodeep.plan import planned
 from radiodeep.radiomics import run_batch
+from radiodeep.records import skip_failed_upstream
 
 with log_to(snakemake.log[0]):
-    params, width = snakemake.params.pyradiomics, planned(snakemake.input.plan, "radiomics.binWidth")
+    p = snakemake.params
+    params, width = p.pyradiomics, planned(snakemake.input.plan, "radiomics.binWidth")
     if width is not None:  # the planned (or the user's) bin width
         params = {**params, "setting": {**params["setting"], "binWidth": width}}
+    todo = skip_failed_upstream(p.cases, snakemake.output, snakemake.input.preprocessed, features={}, diagnostics={})
     run_batch(
-        list(
-            zip(
-                snakemake.params.cases,
-                snakemake.input.images,
-                snakemake.input.masks,
-                snakemake.output,
-                strict=True,
-            )
-        ),
+        [(p.cases[i], p.images[i], p.masks[i], snakemake.output[i]) for i in todo],
         params,
-        on_error=snakemake.params.on_error,
-        mode=snakemake.params.mode,
-        labels=snakemake.params.labels,
+        on_error=p.on_error,
+        mode=p.mode,
+        labels=p.labels,
         workers=snakemake.threads,
-        predicted=set(snakemake.params.predicted),
+        predicted=set(p.predicted),
         check_gzip=False,  # radiodeep's own outputs (preprocess, U-Net masks), written atomically
     )

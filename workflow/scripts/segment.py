@@ -3,7 +3,7 @@ from radiodeep.segment.stage import segment_case
 
 with log_to(snakemake.log[0]):
     segment_case(
-        snakemake.input.image,
+        snakemake.params.image,
         snakemake.input.model,
         snakemake.output[0],
         device=snakemake.params.device,

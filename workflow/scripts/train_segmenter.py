@@ -7,7 +7,7 @@ from radiodeep.segment.stage import train_segmenter
 with log_to(snakemake.log[0]):
     cases = pd.DataFrame(
         {"case_id": snakemake.params.cases, "patient_id": snakemake.params.patients,
-         "image": list(snakemake.input.images), "mask": list(snakemake.input.masks)}
+         "image": list(snakemake.params.images), "mask": list(snakemake.params.masks)}
     )
     train_segmenter(
         cases,
