@@ -123,8 +123,7 @@ rule summary:
 rule segmentation_overlays:
     input:
         dice="results/segmentation/dice.csv",
-        images=expand("results/preprocess/{case}/image.nii.gz", case=OVERLAY_CASES),
-        references=expand("results/preprocess/{case}/mask.nii.gz", case=OVERLAY_CASES),
+        preprocessed=preprocessed(OVERLAY_CASES),  # batch records; the images are in params
         predicted=expand(PREDICTED_MASK, case=OVERLAY_CASES),
     output:
         sheet=report(
@@ -149,6 +148,8 @@ rule segmentation_overlays:
         runtime=20,
     params:
         cases=OVERLAY_CASES,
+        images=expand(PREPROCESSED_IMAGE, case=OVERLAY_CASES),
+        references=expand(PREPROCESSED_MASK, case=OVERLAY_CASES),
         min_dice=config["segment"]["min_dice"],
     script:
         "../scripts/report_overlays.py"

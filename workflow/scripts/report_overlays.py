@@ -5,8 +5,8 @@ with log_to(snakemake.log[0]):
     write_overlays(
         snakemake.input.dice,
         snakemake.params.cases,
-        snakemake.input.images,
-        snakemake.input.references,
+        snakemake.params.images,
+        snakemake.params.references,
         snakemake.input.predicted,
         snakemake.output.sheet,
         snakemake.output.distributions,
