@@ -6,6 +6,7 @@ packages when missing and running as root) and stops exactly those daemons after
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 from radiodeep.cluster import parse_mem_mb, plan_slurm
+from radiodeep.radiomics.batches import even_batches
 from tests.conftest import LIGHT_STAGES, REPO, copy_demo_subset
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -130,29 +132,55 @@ def runs(cluster, tmp_path_factory):
     return local, remote, proc.stderr, seconds
 
 
+def batch_counts(cluster: Cluster, n_cases: int, study: dict, cases_per_group: int = 10) -> tuple[int, int]:
+    """Ingest (= preprocess) and radiomics batch jobs of an n-case study on this node (ingest.smk, radiomics.smk)."""
+    cores = min(plan_slurm(cluster.cpus, cluster.mem_mb, cases_per_group=cases_per_group).cores, os.cpu_count())
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    sizes = [study.get(stage, {}).get("batch_size", config[stage]["batch_size"]) for stage in ("ingest", "radiomics")]
+    return tuple(len(even_batches(list(range(n_cases)), size, cores)) for size in sizes)
+
+
 def test_every_job_went_through_slurm(cluster, runs):
     _, remote, log, seconds = runs
     submitted = dict(SUBMITTED.findall(log))
-    # 6 cases in chunks of 2 (ingest -> preprocess each), one radiomics batch job (6 cases,
-    # batch_size 30), one cohort job, and 9 short report jobs (ingest_qc, excluded_cases,
-    # provenance_table, 5 report pages, the results page).
-    assert len(submitted) == (6 // min(2, cluster.cpus)) + 1 + 1 + 9, log[-3000:]
+    chunk = min(2, cluster.cpus)
+    n_ingest, n_radiomics = batch_counts(cluster, 6, STUDY)
+    assert n_ingest >= chunk, "the study no longer has a group of several ingest batches"
+    # The ingest batches in groups of `chunk` (group 'case'), the plan, one job per preprocess
+    # batch, preprocess_qc, the radiomics batches, one cohort job, and 9 short report jobs
+    # (ingest_qc, excluded_cases, provenance_table, 5 report pages, the results page).
+    n_groups = -(-n_ingest // chunk)
+    assert len(submitted) == n_groups + 1 + n_ingest + 1 + n_radiomics + 1 + 9, log[-3000:]
     states = cluster.jobs()
     assert {job_id: states.get(job_id) for job_id in submitted} == dict.fromkeys(submitted, "COMPLETED")
     groups = sorted(Path(path).parent.name for path in submitted.values())
     assert groups.count("group_cohort_evaluate_features_model_provenance") == 1
-    assert groups.count("group_case_ingest_preprocess") == 6 // min(2, cluster.cpus)
+    case_groups = [g for g in groups if g.startswith("group_case_")]
+    assert len(case_groups) == n_groups, groups
+    # each group job's folder names its ingest batches: every batch ran once, `chunk` per job
+    batches = sorted(b for g in case_groups for b in re.findall(r"ingest_\d+", g))
+    assert batches == sorted(f"ingest_{i}" for i in range(1, n_ingest + 1)), groups
+    assert max(len(re.findall(r"ingest_\d+", g)) for g in case_groups) == chunk, groups
     singles = [g for g in groups if not g.startswith("group_")]
-    assert len(singles) == 10, groups
     # a single job's log folder is rule_<rule>, or the wildcard's value for the report pages
-    assert sorted(singles) == sorted(["rule_radiomics_1", "rule_ingest_qc", "rule_excluded_cases", "rule_provenance_table",
-                                      "metrics", "excluded_cases", "provenance", "delong", "ingest_qc", "rule_summary"]), groups
+    assert sorted(singles) == sorted([
+        "rule_plan", "rule_preprocess_qc", *(f"rule_preprocess_{i}" for i in range(1, n_ingest + 1)),
+        *(f"rule_radiomics_{i}" for i in range(1, n_radiomics + 1)), "rule_ingest_qc", "rule_excluded_cases",
+        "rule_provenance_table", "metrics", "excluded_cases", "provenance", "delong", "ingest_qc", "rule_summary"]), groups
     for job_id, path in submitted.items():  # each job's own SLURM output: Snakemake ran inside it
         assert Path(path).name == f"{job_id}.log"
         assert "Finished jobid" in Path(path).read_text()
-    # All 6 x 2 per-case steps, the radiomics batch and the 12 cohort steps (provenance, ingest_qc,
-    # features, model, evaluate, excluded_cases, provenance_table, 5 report tables, summary) plus 'all' ran, none locally.
-    assert "27 of 27 steps (100%) done" in log
+    # one batch record per ingest and preprocess job, together covering the 6 cases
+    for stage in ("ingest", "preprocess"):
+        records = sorted((remote / "results" / stage / "batches").glob("*.json"))
+        assert [p.stem for p in records] == sorted(f"{stage}_{i}" for i in range(1, n_ingest + 1))
+        cases = [c for p in records for c, entry in json.loads(p.read_text())["cases"].items() if entry["status"] == "ok"]
+        assert len(cases) == len(set(cases)) == 6, stage
+    # Every step (the ingest and preprocess batches, the plan, preprocess_qc, the radiomics
+    # batches, the 13 cohort steps: provenance, ingest_qc, features, model, evaluate,
+    # excluded_cases, provenance_table, 5 report tables, summary) plus 'all' ran, none locally.
+    steps = 2 * n_ingest + 2 + n_radiomics + 13 + 1
+    assert f"{steps} of {steps} steps (100%) done" in log
     assert "localrule" not in log.replace("localrule all", "")
     print(f"SLURM run: {len(submitted)} SLURM jobs, {seconds:.0f} s")
 
@@ -167,65 +195,93 @@ def test_slurm_outputs_equal_local(runs):
     assert len(wide) == 6 and wide.filter(like="original_").shape[1] == 107
 
 
+def with_study(work: Path, **sections) -> dict:
+    """Merge ``sections`` into the study's config file; return the study."""
+    study = {**yaml.safe_load((work / "study.yaml").read_text()), **sections}
+    (work / "study.yaml").write_text(yaml.safe_dump(study))
+    return study
+
+
+def ingest_records(work: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in (work / "results" / "ingest" / "batches").glob("*.json")}
+
+
 def test_failing_case_reported_others_finish(cluster, tmp_path):
-    manifest = make_study(tmp_path, n_pos=1, n_neg=2)
-    study = yaml.safe_load((tmp_path / "study.yaml").read_text())
-    (tmp_path / "study.yaml").write_text(yaml.safe_dump({**study, "radiomics": {"batch_size": 1}}))
+    manifest = make_study(tmp_path, n_pos=2, n_neg=2)  # the fewest cases the manifest check accepts
+    with_study(tmp_path, ingest={"batch_size": 1})  # on_error: fail (the default)
     bad = manifest.case_id.iloc[-1]
     (tmp_path / "cohort" / manifest.image.iloc[-1]).write_bytes(b"not an image")
-    targets = [f"results/radiomics/{case}.json" for case in manifest.case_id]
-    # One case per job here (and one per radiomics batch): a group job stops at its first error,
-    # so a corrupt case also stops the other cases of its chunk, and a radiomics batch waits for
-    # all its cases (they are rerun on the next invocation).
+    n_ingest = len(even_batches(list(manifest.case_id), 1))
+    assert n_ingest == 4
+    targets = [f"results/ingest/batches/ingest_{i}.json" for i in range(1, n_ingest + 1)]
+    # One ingest batch (one case) per group job: a group job stops at its first error, so a
+    # corrupt case would also stop the other batches of its job. Nothing after ingest is asked
+    # for: the cohort plan needs every case, so with on_error: fail a bad case stops the cohort.
     proc = snakemake(tmp_path, *slurm_args(cluster, "--keep-going", chunk=1), targets=targets,
                      env=cluster.env)
     assert proc.returncode != 0
     log = proc.stderr
     submitted = dict(SUBMITTED.findall(log))
-    assert len(submitted) == 3 + 2  # 3 ingest -> preprocess chunks, the 2 good cases' radiomics
+    assert len(submitted) == n_ingest, log[-3000:]
     failed = [job_id for job_id, path in submitted.items() if f"case {bad}, file" in Path(path).read_text()]
     assert len(failed) == 1, log[-3000:]
-    assert cluster.jobs()[failed[0]] == "FAILED"
-    # Reported with the job's SLURM log and the case's own log.
-    assert f"log: {submitted[failed[0]]}" in log
-    assert f"results/logs/ingest/{bad}.log" in log
-    assert f"case {bad}, file" in (tmp_path / "results" / "logs" / "ingest" / f"{bad}.log").read_text()
-    # The other cases finished.
-    done = sorted(p.stem for p in (tmp_path / "results" / "radiomics").glob("*.json"))
+    states = cluster.jobs()
+    assert states[failed[0]] == "FAILED"
+    assert all(states[job_id] == "COMPLETED" for job_id in set(submitted) - set(failed)), states
+    # Reported with the job's SLURM log and the batch's own log, which names the case and file.
+    order = list(pd.read_csv(tmp_path / "cohort" / "manifest.csv").case_id)  # the batches' order
+    bad_batch = targets[order.index(bad)]
+    bad_log = bad_batch.replace("ingest/batches/", "logs/ingest/").replace(".json", ".log")
+    assert Path(submitted[failed[0]]).parent.name == f"group_case_{Path(bad_batch).stem}"
+    assert f"log: {submitted[failed[0]]} (check log" in log
+    assert f"Error in rule {Path(bad_batch).stem}:" in log and f"log: {bad_log} (check log" in log
+    assert f"case {bad}, file" in (tmp_path / bad_log).read_text()
+    # The other cases finished: their batch records say ok and their images are there.
+    records = ingest_records(tmp_path)
+    assert sorted(records) == sorted(Path(t).stem for t in targets if t != bad_batch)
+    done = sorted(c for rec in records.values() for c, entry in rec["cases"].items() if entry["status"] == "ok")
     assert done == sorted(set(manifest.case_id) - {bad})
+    assert all((tmp_path / "results" / "ingest" / c / "image.nii.gz").exists() for c in done)
+    assert not (tmp_path / "results" / "ingest" / bad / "image.nii.gz").exists()
 
 
 def test_cohort_larger_than_a_group_fits_a_small_node(cluster, tmp_path):
-    """5 cases, groups of 4 cases (the profile's default is 10: the same plan, see
-    tests/slurm/test_plan.py), on this node of 2 CPUs (CI): every group job asks for at most
-    the node's CPUs and memory, and every case gets done."""
+    """5 cases in 5 ingest batches (ingest.batch_size 1), groups of 4 batches (the profile's
+    default is 10: the same plan, see tests/slurm/test_plan.py), on this node of 2 CPUs (CI):
+    every group job asks for at most the node's CPUs and memory, and every case gets done."""
     manifest = make_study(tmp_path, n_pos=2, n_neg=3)
+    with_study(tmp_path, ingest={"batch_size": 1})
     plan = plan_slurm(cluster.cpus, cluster.mem_mb, cases_per_group=4)
     assert plan.cases_per_group == 4 > cluster.cpus == plan.cases_in_parallel, "not a node smaller than a group"
     profile = node_profile(tmp_path / "profile", cluster.cpus, cluster.mem_mb, cases_per_group=4)
     # ingest only: inside a group job the plugin's job step runs one step at a time
-    targets = [f"results/ingest/{case}/image.nii.gz" for case in manifest.case_id]
+    targets = [f"results/ingest/batches/ingest_{i}.json" for i in range(1, 6)]
     proc = snakemake(tmp_path, *slurm_args(cluster, chunk=None, profile=profile), targets=targets,
                      env=cluster.env, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     submitted = dict(SUBMITTED.findall(proc.stderr))
-    assert len(submitted) == 2  # 5 cases in groups of 4
+    assert len(submitted) == 2  # 5 batches in groups of 4
     states = cluster.jobs()
     assert all(states[job_id] == "COMPLETED" for job_id in submitted), states
-    # the full group: 2 cases side by side (1 CPU, 2,000 MB each), 2 rounds; the old profile
-    # asked for one CPU and 2,000 MB per case of the group (10 CPUs, 20 GB by default)
+    # the full group: 2 batches side by side (1 CPU, 2,000 MB each), 2 rounds; the old profile
+    # asked for one CPU and 2,000 MB per member of the group (10 CPUs, 20 GB by default)
     requests = sorted(job_request(cluster, job_id) for job_id in submitted)
     assert requests == [(1, 2000), (2, 4000)]
-    done = sorted(p.parent.name for p in (tmp_path / "results" / "ingest").glob("*/image.nii.gz"))
+    records = ingest_records(tmp_path)
+    assert sorted(records) == sorted(Path(t).stem for t in targets)
+    assert all(len(rec["cases"]) == 1 for rec in records.values())
+    done = sorted(c for rec in records.values() for c, entry in rec["cases"].items() if entry["status"] == "ok")
     assert done == sorted(manifest.case_id)
+    assert all((tmp_path / "results" / "ingest" / c / "image.nii.gz").exists() for c in done)
 
 
 def test_unschedulable_job_stops_the_run_with_slurm_reason(cluster, tmp_path):
     """A profile that states a bigger node than the cluster has: SLURM leaves the group job
     pending (PartitionConfig); the watch cancels it and the run stops, naming the reason."""
-    manifest = make_study(tmp_path, n_pos=3, n_neg=7)  # one group of 10 cases
+    make_study(tmp_path, n_pos=3, n_neg=7)
+    with_study(tmp_path, ingest={"batch_size": 1})  # one group of 10 ingest batches
     profile = node_profile(tmp_path / "profile", cluster.cpus + 8, min(cluster.mem_mb, 2000 * (cluster.cpus + 8)))
-    targets = [f"results/preprocess/{case}/image.nii.gz" for case in manifest.case_id]
+    targets = [f"results/preprocess/batches/preprocess_{i}.json" for i in range(1, 11)]
     env = dict(cluster.env, RADIODEEP_SLURM_WATCH_S="2")
     proc = snakemake(tmp_path, *slurm_args(cluster, chunk=None, profile=profile), targets=targets, env=env,
                      timeout=300)
@@ -239,5 +295,6 @@ def test_unschedulable_job_stops_the_run_with_slurm_reason(cluster, tmp_path):
     cancelled = re.search(r"SLURM job (\d+) ", message[0]).group(1)
     assert cancelled in submitted and cluster.jobs()[cancelled] == "CANCELLED"
     assert "Exiting because a job execution failed" in proc.stderr
+    assert not (tmp_path / "results" / "ingest" / "batches").exists()
     assert not (tmp_path / "results" / "preprocess").exists()
     assert "cannot be scheduled: reason PartitionConfig" in next((tmp_path / ".snakemake" / "log").glob("*.log")).read_text()
