@@ -111,7 +111,9 @@ def write_table(df, path: str | Path, **metadata: str) -> None:
             meta.update({f"radiodeep.{k}".encode(): str(v).encode() for k, v in metadata.items()})
             pq.write_table(table.replace_schema_metadata(meta), tmp)
         else:
-            df.to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n")  # what R reads as it is
+            # booleans as TRUE/FALSE: R's readers take them as logical (Python's True/False: character)
+            flags = {c: df[c].map({True: "TRUE", False: "FALSE"}) for c in df.columns if df[c].dtype.kind == "b" or str(df[c].dtype) == "boolean"}
+            (df.assign(**flags) if flags else df).to_csv(tmp, index=False, na_rep="", encoding="utf-8", lineterminator="\n")  # what R reads as it is
 
 
 def sidecar_path(path: str | Path) -> Path:

@@ -35,7 +35,9 @@ def log_to(path: str | Path | None, level: int = logging.INFO) -> Iterator[loggi
     try:
         yield root
     except RadiodeepError as exc:
-        root.error("%s", exc)
+        if not path:  # a command line: its own handler prints the one line (exit status 2)
+            raise
+        root.error("%s", exc)  # a workflow job: one line in its log and on stderr, no traceback
         raise SystemExit(1) from None
     except Exception:
         root.exception("failed")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from radiodeep.evaluate.survival_metrics import harrell_c, survival_discrimination
-from radiodeep.io import write_table
+from radiodeep.io import atomic_path, write_table
 from radiodeep.model.survival import surv
 
 log = logging.getLogger(__name__)
@@ -105,9 +105,11 @@ def plot_km(panels: dict[tuple[str, str], tuple[pd.DataFrame, dict]], out_png: s
     for ax in axes[:, 0]:
         ax.set_ylabel("event-free probability")
     fig.tight_layout()
-    fig.savefig(out_png, dpi=120)
+    with atomic_path(out_png) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     if out_svg:
-        fig.savefig(out_svg)
+        with atomic_path(out_svg) as tmp:
+            fig.savefig(tmp, format="svg")
     plt.close(fig)
 
 

@@ -39,6 +39,7 @@ ALLOWED_TYPES = frozenset({
     "sklearn.tree._tree.Tree",
     "xgboost.core.Booster",
     "xgboost.sklearn.XGBClassifier",
+    "radiodeep.model.clinical.ClinicalEncoder",
     "radiodeep.model.combat.ComBat",
     "radiodeep.model.ensemble.AveragingEnsemble",
     "radiodeep.model.ensemble.GroupedLogisticCV",
@@ -47,6 +48,7 @@ ALLOWED_TYPES = frozenset({
     "radiodeep.model.filters.StabilityFilter",
     "radiodeep.model.fusion.LateFusionClassifier",
     "radiodeep.model.pipelines._at_most",
+    "radiodeep.model.survival.UnivariateCoxSelector",
 })
 
 

@@ -105,7 +105,7 @@ def test_same_case_in_two_processes_gives_bitwise_identical_vectors(tmp_path):
         cmd = [sys.executable, "-c", "from radiodeep.cli import main; main()", "embed", str(case / "PET_image.nii.gz"),
                str(case / "PET_mask.nii.gz"), "-o", str(out), "--backbone", "random", "--depth", "10",
                "--widen-factor", "0.25", "--level", "layer3", "--level", "layer4", "--crop-mm", "64",
-               "--spacing", "2", "--case-id", "STS_003", "--threads", "1"]
+               "--spacing", "2", "--case-id", "STS_003", "--threads", "1", "--modality", "PET"]
         procs.append(subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for proc in procs:
         _, err = proc.communicate(timeout=180)
@@ -153,9 +153,8 @@ def test_cases_stream_through_the_network_a_batch_at_a_time(tmp_path, monkeypatc
 def test_each_record_is_written_as_its_batch_finishes(tmp_path):
     cases = _cohort(tmp_path, 4)
     image, mask = blobs(4.0)
-    empty = sitk.Image(mask.GetSize(), sitk.sitkUInt8)
-    empty.CopyInformation(mask)
-    cases.append(_write(tmp_path, "bad", image, empty))  # the 5th case fails (on_error: fail)
+    other = sitk.Cast(mask > 0, sitk.sitkUInt8) * 2  # only label 2: label 1 is absent (an empty mask would be excluded)
+    cases.append(_write(tmp_path, "bad", image, other))  # the 5th case fails (on_error: fail)
     settings = {"backbone": "random", "resnet": TINY_RESNET, "crop_mm": 48, "batch_size": 2}
     outputs = [tmp_path / "out" / f"{c.case_id}.json" for c in cases]
     with pytest.raises(RadiodeepError, match="case bad, file .*label 1 is absent"):

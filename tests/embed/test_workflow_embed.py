@@ -13,8 +13,9 @@ from tests.workflow.test_workflow import snakemake
 pytestmark = pytest.mark.slow
 
 
-def test_embed_rules_on_three_cases(tmp_path, unet_checkpoint):
-    manifest = copy_demo_subset(tmp_path / "cohort", 3)
+def test_embed_rules_on_six_cases(tmp_path, unet_checkpoint):
+    # six: two positive patients, the fewest the outcome check accepts before any job
+    manifest = copy_demo_subset(tmp_path / "cohort", 6)
     seg = tmp_path / "unet"  # a user's own U-Net: no rule of this run makes it
     study = {"manifest": str(manifest), **LIGHT_STAGES, "embed": {"levels": ["enc2", "enc3"], "checkpoint": str(seg / "model.pt")}}
     (tmp_path / "study.yaml").write_text(yaml.safe_dump(study))
@@ -33,7 +34,7 @@ def test_embed_rules_on_three_cases(tmp_path, unet_checkpoint):
         (seg / f"model{suffix}").write_bytes(unet_checkpoint.with_suffix(suffix).read_bytes())
     snakemake(*args, "--cores", "2", *target)
     wide = pd.read_csv(tmp_path / "results" / "features" / "deep.csv")
-    assert wide.shape == (3, 3 + 8 + 16) and list(wide.columns[:4]) == ["case_id", "patient_id", "roi", "deep-unet_enc2_f0000"]
+    assert wide.shape == (6, 3 + 8 + 16) and list(wide.columns[:4]) == ["case_id", "patient_id", "roi", "deep-unet_enc2_f0000"]
     assert not wide.isna().any().any()
     parquet = pd.read_parquet(tmp_path / "results" / "features" / "deep.parquet")
     assert (parquet.iloc[:, 3:].to_numpy() == wide.iloc[:, 3:].to_numpy()).all()

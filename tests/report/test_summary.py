@@ -79,7 +79,9 @@ def test_results_page_shows_the_run_tables(small_study):
         assert (int(img["width"]), int(img["height"])) == Image.open(results / png).size
         assert img["src"].startswith("data:image/png;base64,")
     # what this light run lacks is said, not hidden
-    assert {"importance-missing", "segmentation-missing", "stability-missing", "plan-missing"} <= set(page.ids)
+    assert {"segmentation-missing", "stability-missing"} <= set(page.ids)
+    # every run has a cohort plan and the model stage's importance table: shown, not missing
+    assert not {"importance-missing", "plan-missing"} & set(page.ids)
 
 
 def test_every_optional_section(full_page_inputs, tmp_path):
