@@ -1,10 +1,12 @@
 import pandas as pd
 
+from radiodeep.io import read_json
 from radiodeep.logs import log_to
 from radiodeep.plan import planned
 from radiodeep.segment.stage import train_segmenter
 
 with log_to(snakemake.log[0]):
+    plan = read_json(snakemake.input.plan)  # read once
     cases = pd.DataFrame(
         {"case_id": snakemake.params.cases, "patient_id": snakemake.params.patients,
          "image": list(snakemake.params.images), "mask": list(snakemake.params.masks)}
@@ -14,7 +16,7 @@ with log_to(snakemake.log[0]):
         {"model": snakemake.output.model, "dice": snakemake.output.dice},
         dict(zip(snakemake.params.cases, snakemake.output.predicted, strict=True)),
         {**snakemake.params.settings,
-         **{k: planned(snakemake.input.plan, f"segment.{k}") for k in ("spacing", "patch_size", "architecture", "intensity")}},
+         **{k: planned(plan, f"segment.{k}") for k in ("spacing", "patch_size", "architecture", "intensity")}},
         snakemake.params.modality,
         seed=snakemake.params.seed,
         threads=snakemake.threads,
