@@ -61,11 +61,14 @@ def predict(
     id_col: str = typer.Option("case_id", "--id", help="case id column"),
     trust_pickle: bool = typer.Option(False, "--trust-pickle",
                                       help="load a legacy .joblib (pickle) model; it can run code: only for files you trust"),
+    modality: str | None = typer.Option(None, help="CT, MR or PET: the new cohort's images, for a table that does not record them"),
 ) -> None:
     """Apply a saved final model: writes case_id, score, threshold, predicted.
 
     Models load with skops.io and an allow-list of scikit-learn, xgboost and radiodeep types;
-    a file holding any other type, or a pickle without --trust-pickle, is refused.
+    a file holding any other type, or a pickle without --trust-pickle, is refused. A warning says
+    when the table's images (modality, radiomics preset; from its metadata or --modality) differ
+    from the model's, and when the model scores every case the same or predicts no positive.
     """
     from radiodeep.cli.stages import _fail
     from radiodeep.errors import RadiodeepError
@@ -81,5 +84,15 @@ def predict(
         pred = predict_table(bundle, frame.rename(columns={id_col: "case_id"}))
     except RadiodeepError as exc:
         _fail(exc)
+    from radiodeep.evaluate.metrics import score_warning
+    from radiodeep.model.stage import imaging_mismatch, table_imaging
+
+    trained = bundle.get("imaging") or {}
+    typer.echo(f"model {model.name}: trained on {trained.get('modality', 'unrecorded')} images "
+               f"(preset {trained.get('preset_hash', 'unrecorded')}), {bundle.get('n_train', '?')} cases")
+    table_meta = {**table_imaging([table]), **({"modality": modality.upper()} if modality else {})}
+    for line in imaging_mismatch(trained, table_meta) + [score_warning(pred["score"], pred["threshold"])]:
+        if line:
+            typer.echo(f"warning: {line}", err=True)
     write_table(pred, out, **({"provenance": bundle["provenance"]} if bundle.get("provenance") else {}))
     typer.echo(f"wrote {out}: {len(pred)} predictions, {int(pred['predicted'].sum())} positive at threshold {pred['threshold'].iloc[0]:.3f}")

@@ -118,3 +118,23 @@ def clinical_metrics(oof: pd.DataFrame) -> dict:
     slope, intercept = calibration_slope_intercept(y, p)
     return {**pooled, "threshold_median": float(oof["threshold"].median()), "brier": float(np.mean((p - y) ** 2)),
             "calibration_slope": slope, "calibration_intercept": intercept}
+
+
+def score_warning(score: np.ndarray, threshold: np.ndarray | float) -> str:
+    """A plain-words warning for a model whose scores cannot separate cases, or '' when none.
+
+    Constant scores (every case the same: no feature carried signal in the training data, or a
+    penalty strong enough to drop them all) make the AUC 0.5 by construction and push Youden's
+    threshold to 1.0; a threshold above every score predicts no case positive.
+    """
+    score = np.asarray(score, float)
+    if len(score) == 0:
+        return ""
+    if float(np.ptp(score)) < 1e-9:
+        return (f"constant score {score[0]:.3f} for all {len(score)} cases: the model found no signal "
+                "(AUC 0.5 by construction, no case predicted positive); check the features and the label")
+    positive = int(np.sum(score >= np.asarray(threshold, float)))
+    if positive == 0:
+        return (f"no case predicted positive: threshold {float(np.median(threshold)):.3f} is above every score "
+                f"(max {score.max():.3f}); sensitivity is 0 at the training threshold")
+    return ""

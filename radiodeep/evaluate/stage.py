@@ -16,6 +16,7 @@ from radiodeep.evaluate.metrics import (
     bootstrap_auc_ci,
     clinical_metrics,
     mean_oof_scores,
+    score_warning,
     summarise_predictions,
 )
 from radiodeep.evaluate.plots import plot_calibration, plot_decision_curves, plot_roc
@@ -29,7 +30,7 @@ METRIC_COLUMNS = ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high
                   "sensitivity", "specificity", "ppv", "npv", "threshold_median", "brier",
                   "calibration_slope", "calibration_intercept",
                   "perm_p", "null_auc_mean", "null_auc_q95", "n_permutations",
-                  "test_auc", "test_auc_ci_low", "test_auc_ci_high", "test_n", "baseline"]
+                  "test_auc", "test_auc_ci_low", "test_auc_ci_high", "test_n", "baseline", "warning"]
 FUSED = ("early_fusion", "late_fusion")
 DELONG_COLUMNS = ["classifier", "model_a", "model_b", "n", "auc_a", "auc_b", "var_a", "var_b", "covariance",
                   "auc_diff", "z", "p"]
@@ -89,6 +90,9 @@ def run_evaluate(oof_path: str | Path, outdir: str | Path, null_path: str | Path
         if len(t) and t["label"].nunique() == 2:
             auc, low, high = bootstrap_auc_ci(t["label"].to_numpy(), t["score"].to_numpy(), t["patient_id"].to_numpy(), n_boot, seed)
             row.update(test_auc=auc, test_auc_ci_low=low, test_auc_ci_high=high, test_n=len(t))
+        row["warning"] = score_warning(df["score"].to_numpy(), df["threshold"].to_numpy())
+        if row["warning"]:
+            log.warning("%s / %s: %s", fs, clf, row["warning"])
         rows.append(row)
         if clf not in BASELINES:  # baselines are in metrics.csv, not in the curves and DeLong tests
             curves[(fs, clf)] = mean_oof_scores(df)

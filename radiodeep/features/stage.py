@@ -33,12 +33,12 @@ def build_radiomics_tables(
         mode: the radiomics mode (``ibsi`` adds the excess-kurtosis IBSI code to the dictionary).
     """
     wide, qc = collect_case_records(records, manifest)
-    meta = {"provenance": provenance_hash, "radiomics_mode": mode}
+    meta = {"provenance": provenance_hash, "radiomics_mode": mode, "modality": modality}
     for key in ("pyradiomics_version", "preset_hash"):
         meta[key] = ",".join(sorted({str(v) for v in qc.get(key, pd.Series(dtype=str)).dropna() if v}))
     write_table(wide, outputs["parquet"], **meta)
     link = {"provenance": provenance_hash} if provenance_hash else {}
-    write_table(wide, outputs["csv"], **link)
+    write_table(wide, outputs["csv"], **link, **{k: meta[k] for k in ("modality", "preset_hash", "radiomics_mode")})
     write_table(long_table(wide, "radiomics"), outputs["long"], **meta)
     feature_cols = [c for c in wide.columns if c not in KEYS]
     dictionary = feature_dictionary(feature_cols, "radiomics", ibsi_codes(mode), INTENSITY_UNITS.get(modality, ""))

@@ -133,10 +133,12 @@ def _split_ids(outcome: pd.DataFrame) -> tuple[set[str] | None, set[str]]:
 
 def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFrame, settings: ModelSettings,
                        outdir: str | Path, models_dir: str | Path, icc: Mapping[str, float] | None = None,
-                       seed: int = 0, provenance: str = "") -> pd.DataFrame:
+                       seed: int = 0, provenance: str = "", imaging: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Run every feature set x classifier (and, with ``settings.baselines``, the plain baselines on
     the same outer folds); write oof_predictions.csv, permutation_null.csv, test_predictions.csv
-    and importance.csv to ``outdir`` and ``<set>-<classifier>.skops`` to ``models_dir``."""
+    and importance.csv to ``outdir`` and ``<set>-<classifier>.skops`` to ``models_dir``.
+    ``imaging`` (modality, preset hash, radiomics mode of the feature tables) is saved with each
+    model, so that ``radiodeep predict`` can say when a table comes from other images."""
     seed_everything(seed)
     link = {"provenance": provenance} if provenance else {}
     outdir, models_dir = Path(outdir), Path(models_dir)
@@ -176,7 +178,8 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
                                        "permutation": np.arange(len(null)), "auc": null}))
             model, threshold = final_model(functools.partial(make_model, pandas_output=True), X, y, groups, settings.inner_folds, seed)
             bundle = {"model": model, "features": list(X.columns), "threshold": threshold, "feature_set": feature_set,
-                      "classifier": clf, "sources": source_cols, "n_train": len(y), "provenance": provenance}
+                      "classifier": clf, "sources": source_cols, "n_train": len(y), "provenance": provenance,
+                      "imaging": dict(imaging or {})}
             save_model(bundle, models_dir / f"{feature_set}-{clf}{MODEL_SUFFIX}")
             if test_ids:
                 test_rows = table[table["case_id"].isin(test_ids)]
@@ -240,4 +243,31 @@ def run_model(feature_tables: Mapping[str, str | Path], manifest: pd.DataFrame, 
         if absent:
             raise RadiodeepError(f"model.clinical_columns {absent} are not manifest columns")
         sources["clinical"] = manifest[["case_id", "patient_id", *settings.clinical_columns]]
-    return model_feature_sets(sources, manifest, settings, outdir, models_dir, read_icc(stability), seed, provenance)
+    imaging = table_imaging(feature_tables.values())
+    return model_feature_sets(sources, manifest, settings, outdir, models_dir, read_icc(stability), seed, provenance,
+                              imaging)
+
+
+IMAGING_KEYS = ("modality", "preset_hash", "radiomics_mode")
+
+
+def table_imaging(paths) -> dict[str, str]:
+    """What images a feature table was extracted from (its metadata: modality, preset hash,
+    radiomics mode), merged over ``paths``; keys a table does not record are left out."""
+    from radiodeep.io import read_table_metadata
+
+    found: dict[str, set[str]] = {}
+    for path in paths:
+        for key, value in read_table_metadata(path).items():
+            key = key.removeprefix("radiodeep.")
+            if key in IMAGING_KEYS and value:
+                found.setdefault(key, set()).add(value)
+    return {k: ",".join(sorted(v)) for k, v in found.items()}
+
+
+def imaging_mismatch(trained: Mapping[str, str], table: Mapping[str, str]) -> list[str]:
+    """Plain-words lines for each imaging key the model and a new table both record but differ on."""
+    what = {"modality": "modality", "preset_hash": "radiomics preset (hash)", "radiomics_mode": "radiomics mode"}
+    return [f"the model was trained on {what[k]} {trained[k]} but the table records {table[k]}: "
+            "features of other images or settings are on other scales; predictions are unlikely to transfer"
+            for k in IMAGING_KEYS if trained.get(k) and table.get(k) and trained[k] != table[k]]

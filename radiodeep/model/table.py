@@ -14,10 +14,37 @@ from pathlib import Path
 import pandas as pd
 
 from radiodeep.errors import RadiodeepError
-from radiodeep.model.stage import ModelSettings, model_feature_sets, read_feature_table
+from radiodeep.model.stage import (
+    ModelSettings,
+    model_feature_sets,
+    read_feature_table,
+    table_imaging,
+)
 
 log = logging.getLogger(__name__)
 META = ("site", "split")
+
+
+def _lines(mask: pd.Series) -> list[int]:
+    """File line numbers (the header is line 1) of the rows where ``mask`` holds."""
+    return [int(i) + 2 for i in mask[mask].index[:10]]
+
+
+def check_keys(table: pd.DataFrame, id_col: str, group: str | None) -> None:
+    """Every row needs an id (and a patient when ``--group`` names a column), and ids are unique:
+    one line naming the rows, as they are numbered in a CSV file (header = line 1)."""
+    for col in (id_col, group):
+        if col is None:
+            continue
+        empty = table[col].isna() | (table[col].astype(str).str.strip() == "")
+        if empty.any():
+            raise RadiodeepError(f"column {col!r} is empty in {int(empty.sum())} row(s) (lines {_lines(empty)}): "
+                                 f"give each row its {'case id' if col == id_col else 'patient'} or delete the row")
+    dup = table[id_col].astype(str).duplicated(keep=False)
+    if dup.any():
+        raise RadiodeepError(f"column {id_col!r} repeats ids in {int(dup.sum())} rows (lines {_lines(dup)}, e.g. "
+                             f"{table.loc[dup, id_col].astype(str).iloc[0]!r}): one row per case; name the patient "
+                             "column with --group when a patient has several cases")
 
 
 def table_sources(table: pd.DataFrame, id_col: str, label: str, group: str | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
@@ -25,6 +52,7 @@ def table_sources(table: pd.DataFrame, id_col: str, label: str, group: str | Non
     for col in (id_col, label, group):
         if col is not None and col not in table.columns:
             raise RadiodeepError(f"column {col!r} not in the table (columns: {list(table.columns)[:10]} ...)")
+    check_keys(table, id_col, group)
     keys = pd.DataFrame({"case_id": table[id_col].astype(str),
                          "patient_id": table[group].astype(str) if group else table[id_col].astype(str)})
     labels = pd.to_numeric(table[label], errors="coerce")
@@ -57,6 +85,6 @@ def evaluate_table(path: str | Path, label: str, id_col: str, outdir: str | Path
     settings = ModelSettings(**{**vars(settings), "feature_sets": sets, "fusion_sources": list(sources)})
     log.info("%s: %d rows; sources %s; feature sets %s", path, len(table), {k: v.shape[1] - 2 for k, v in sources.items()}, sets)
     outdir = Path(outdir)
-    model_feature_sets(sources, outcome, settings, outdir, outdir / "models", seed=seed)
+    model_feature_sets(sources, outcome, settings, outdir, outdir / "models", seed=seed, imaging=table_imaging([path]))
     return run_evaluate(outdir / "oof_predictions.csv", outdir, outdir / "permutation_null.csv",
                         outdir / "test_predictions.csv", n_boot=n_boot, seed=seed, importance_path=outdir / "importance.csv")

@@ -16,9 +16,10 @@ from radiodeep.report.tables import (
     render_table_html,
     stage_times,
     table_html,
+    unlabelled_cases,
     write_excluded_cases,
     write_provenance_table,
 )
 
 __all__ = ["EXCLUDED_COLUMNS", "excluded_cases", "render_table_html", "stage_times", "table_html",
-           "write_excluded_cases", "write_provenance_table"]
+           "unlabelled_cases", "write_excluded_cases", "write_provenance_table"]

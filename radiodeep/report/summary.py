@@ -119,6 +119,8 @@ def metrics_rows(metrics: pd.DataFrame) -> list[dict[str, Any]]:
         row = {"feature_set": m["feature_set"], "classifier": m["classifier"], "n": count(m["n"]), "n_pos": count(m["n_pos"]),
                "auc": fmt(m["auc"]), "auc_ci_low": fmt(m["auc_ci_low"]), "auc_ci_high": fmt(m["auc_ci_high"]),
                "cells": {c: (count if c in COUNT_COLUMNS else fmt)(m[c]) for c in METRIC_COLUMNS if c in m}}
+        warning = m.get("warning", "")
+        row["warning"] = warning if isinstance(warning, str) else ""
         if pd.notna(m.get("test_auc", float("nan"))):
             row["test"] = f"{fmt(m['test_auc'])} [{fmt(m['test_auc_ci_low'])}, {fmt(m['test_auc_ci_high'])}] (n={count(m['test_n'])})"
         rows.append(row)

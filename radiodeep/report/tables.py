@@ -47,9 +47,22 @@ def excluded_cases(qc_tables: Sequence[str | Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[EXCLUDED_COLUMNS].sort_values(["case_id", "source"], ignore_index=True)
 
 
-def write_excluded_cases(qc_tables: Sequence[str | Path], out_csv: str | Path) -> pd.DataFrame:
-    """Write the excluded-cases table (empty but for its header when every case passed)."""
+def unlabelled_cases(manifest: pd.DataFrame, label: str = "label") -> pd.DataFrame:
+    """The manifest's rows without an outcome as excluded-cases rows: processed (features, masks),
+    left out of the models (``source`` manifest/<label>, ``status`` not_modelled)."""
+    rows = manifest.loc[manifest["label"].isna()]
+    return pd.DataFrame({"source": f"manifest/{label}", "case_id": rows["case_id"].astype(str),
+                         "patient_id": rows["patient_id"].astype(str), "status": "not_modelled",
+                         "reason": f"no value in column {label!r}: features extracted, left out of the models"})[EXCLUDED_COLUMNS]
+
+
+def write_excluded_cases(qc_tables: Sequence[str | Path], out_csv: str | Path,
+                         unlabelled: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Write the excluded-cases table (empty but for its header when every case passed);
+    ``unlabelled`` (:func:`unlabelled_cases`) adds the rows the models leave out for want of a label."""
     table = excluded_cases(qc_tables)
+    if unlabelled is not None and len(unlabelled):
+        table = pd.concat([table, unlabelled], ignore_index=True).sort_values(["case_id", "source"], ignore_index=True)
     write_table(table, out_csv)
     return table
 

@@ -38,9 +38,15 @@ def test_run_evaluate_writes_metrics_and_roc(tmp_path):
         rows.append(pd.DataFrame({"feature_set": "handcrafted", "classifier": "elasticnet", "repeat": rep, "fold": 0,
                                   "case_id": [f"c{i}" for i in range(40)], "patient_id": [f"c{i}" for i in range(40)],
                                   "label": y, "score": (y * 0.5 + rng.random(40)) / 1.5, "threshold": 0.5}))
+    # a second model that scores every case the same (e.g. no feature survived the penalty):
+    # its Youden threshold is 1.0 and it predicts no case positive
+    rows.append(rows[0].assign(classifier="svm", score=0.42, threshold=1.0))
     oof = pd.concat(rows)
     oof.to_csv(tmp_path / "oof.csv", index=False)
     m = run_evaluate(tmp_path / "oof.csv", tmp_path, n_boot=300)
+    assert m.at[1, "auc"] == 0.5 and m.at[1, "warning"].startswith("constant score 0.420 for all 40 cases")
+    assert pd.isna(pd.read_csv(tmp_path / "metrics.csv").at[0, "warning"])  # no warning for the working model
+    m = m.iloc[:1]
     assert list(m.columns[:7]) == ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high", "n", "n_pos"]
     assert m.at[0, "n"] == 40 and m.at[0, "n_pos"] == 20
     expected = roc_auc_score(oof.groupby("case_id").label.first(), oof.groupby("case_id").score.mean())
@@ -49,3 +55,12 @@ def test_run_evaluate_writes_metrics_and_roc(tmp_path):
     assert summarise_predictions(oof)["n_repeats"] == 2
     assert m.at[0, "n_permutations"] == 0 and np.isnan(m.at[0, "perm_p"]) and np.isnan(m.at[0, "test_auc"])
     assert len(pd.read_csv(tmp_path / "delong.csv")) == 0  # no fused model, nothing to compare
+
+
+def test_score_warning_names_constant_scores_and_a_threshold_above_every_score():
+    from radiodeep.evaluate.metrics import score_warning
+
+    assert score_warning(np.full(5, 0.3), 1.0).startswith("constant score 0.300 for all 5 cases")
+    low = score_warning(np.array([0.1, 0.2, 0.3]), np.array([0.5, 0.6, 0.5]))
+    assert low.startswith("no case predicted positive: threshold 0.500 is above every score (max 0.300)")
+    assert score_warning(np.array([0.1, 0.7]), 0.5) == ""

@@ -18,6 +18,8 @@ def _table(n=45):
 def test_evaluate_table_writes_fusion_outputs_and_predict_uses_the_model(tmp_path):
     table = _table()
     table.to_csv(tmp_path / "table.csv.gz", index=False)
+    # the model records the images its table came from (the workflow's tables carry modality metadata)
+    (tmp_path / "table.csv.gz.meta.json").write_text('{"radiodeep.modality": "MR", "radiodeep.preset_hash": "abc"}')
     args = ["evaluate", str(tmp_path / "table.csv.gz"), "--label", "outcome", "--id", "ID", "--group", "Patient",
             "-o", str(tmp_path / "out"), "--folds", "3", "--repeats", "1", "--inner-folds", "2", "--permutations", "1",
             "--classifier", "elasticnet", "--selection", "mrmr", "--n-select", "5", "--no-baselines", "--n-bootstrap", "200"]
@@ -33,6 +35,11 @@ def test_evaluate_table_writes_fusion_outputs_and_predict_uses_the_model(tmp_pat
     assert result.exit_code == 0, result.output
     pred = pd.read_csv(tmp_path / "pred.csv")
     assert len(pred) == 45 and set(pred.columns) >= {"case_id", "score", "threshold", "predicted"}
+    assert "trained on MR images (preset abc), 45 cases" in result.output and "warning" not in result.output
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "table.csv.gz"), "--model", str(model), "--id", "ID",
+                                      "-o", str(tmp_path / "pred_ct.csv"), "--modality", "ct"])
+    assert result.exit_code == 0, result.output
+    assert "warning: the model was trained on modality MR but the table records CT" in result.output
     new.drop(columns=["deep-unet_enc4_f0000"]).to_parquet(tmp_path / "new.parquet")
     result = CliRunner().invoke(app, ["predict", str(tmp_path / "new.parquet"), "--model", str(model), "--id", "ID",
                                       "-o", str(tmp_path / "pred2.csv")])
@@ -44,7 +51,11 @@ def test_evaluate_rejects_bad_tables(tmp_path):
     cases = {
         "sex": (table.assign(sex="m"), "non-numeric feature column"),
         "one_class": (table.assign(outcome=1), "single class"),
-        "dup": (pd.concat([table, table.head(1)]), "duplicated case_id"),
+        "dup": (pd.concat([table, table.head(1)]), "column 'ID' repeats ids in 2 rows (lines [2, 32]"),
+        # Hosny2018B of radMLBench: one empty ID cell (a TypeError in the sort, before)
+        "empty_id": (table.assign(ID=table["ID"].where(table.index != 3)), "column 'ID' is empty in 1 row(s) (lines [5])"),
+        "empty_patient": (table.assign(Patient=table["Patient"].where(table.index != 0, " ")),
+                          "column 'Patient' is empty in 1 row(s) (lines [2])"),
         "label": (table.assign(outcome=2), "must be 0/1"),
         "few_pos": (table.assign(outcome=(np.arange(30) < 3).astype(int)), "fewer than the 5 folds"),
     }

@@ -16,19 +16,22 @@ import pytest
 import SimpleITK as sitk
 import yaml
 
+from radiodeep.io import read_table_metadata
 from tests.conftest import DEMO, LIGHT_STAGES, snakemake
 
 pytestmark = pytest.mark.slow
 
-GOOD = ["STS_001", "STS_002", "STS_003"]
+GOOD = [f"STS_{i:03d}" for i in range(1, 15) if i != 4]  # 13 good cases; STS_004 lends the bad ones its files
+UNLABELLED = "STS_015"  # a good case whose label cell is empty: processed, listed as not modelled
 TARGETS = ["results/features/radiomics.csv", "results/report/excluded_cases.csv", "results/ingest/qc.csv"]
 
 
 def make_cohort(work) -> None:
-    """3 good demo cases and 4 bad ones: a 4D image, a truncated .gz and a mask holding only
-    label 2 (ingest), a one-voxel ROI that resampling to 12 mm loses (preprocess: excluded)."""
+    """The 20-case cohort of issue 21: 13 good demo cases, one without a label, and 6 bad ones: a
+    4D image, a truncated .gz, a mask holding only label 2, an image with NaN voxels and an
+    all-zero image (ingest), a one-voxel ROI that resampling to 12 mm loses (preprocess: excluded)."""
     rows = []
-    for cid in GOOD:
+    for cid in [*GOOD, UNLABELLED]:
         shutil.copytree(DEMO / cid, work / "cohort" / cid)
         rows.append((cid, f"{cid}/PET_image.nii.gz", f"{cid}/PET_mask.nii.gz"))
     image = sitk.ReadImage(str(DEMO / "STS_004" / "PET_image.nii.gz"))
@@ -43,11 +46,20 @@ def make_cohort(work) -> None:
     one.CopyInformation(mask)
     sitk.WriteImage(one, str(work / "cohort" / "bad" / "one_voxel.nii.gz"))
     sitk.WriteImage(sitk.Cast(mask * 2, sitk.sitkUInt8), str(work / "cohort" / "bad" / "label2.nii.gz"))
+    arr = sitk.GetArrayFromImage(image).astype(np.float32)
+    arr[tuple(axis[:5] for axis in np.nonzero(sitk.GetArrayViewFromImage(mask)))] = np.nan  # 5 NaN voxels in the ROI
+    for name, values in (("nan", arr), ("zero", np.zeros_like(arr))):
+        bad = sitk.GetImageFromArray(values)
+        bad.CopyInformation(image)
+        sitk.WriteImage(bad, str(work / "cohort" / "bad" / f"{name}.nii.gz"))
     img = "STS_004/PET_image.nii.gz"
     shutil.copytree(DEMO / "STS_004", work / "cohort" / "STS_004")
     rows += [("BAD_4D", "bad/4d.nii.gz", "STS_004/PET_mask.nii.gz"), ("BAD_TRUNC", "bad/truncated.nii.gz", "STS_004/PET_mask.nii.gz"),
-             ("BAD_VOXEL", img, "bad/one_voxel.nii.gz"), ("BAD_LABEL2", img, "bad/label2.nii.gz")]
-    manifest = pd.DataFrame(rows, columns=["case_id", "image", "mask"]).assign(label=[0, 1, 0, 1, 0, 1, 0])
+             ("BAD_VOXEL", img, "bad/one_voxel.nii.gz"), ("BAD_LABEL2", img, "bad/label2.nii.gz"),
+             ("BAD_NAN", "bad/nan.nii.gz", "STS_004/PET_mask.nii.gz"), ("BAD_ZERO", "bad/zero.nii.gz", "STS_004/PET_mask.nii.gz")]
+    labels = [i % 2 for i in range(len(rows))]
+    labels[len(GOOD)] = ""  # UNLABELLED
+    manifest = pd.DataFrame(rows, columns=["case_id", "image", "mask"]).assign(label=labels)
     manifest.to_csv(work / "cohort" / "manifest.csv", index=False)
 
 
@@ -75,7 +87,10 @@ def test_skip_lists_each_bad_case_with_its_stage(skipped):
     assert first == {"BAD_4D": ["features/qc", "ingest/qc", "preprocess/qc"],
                      "BAD_TRUNC": ["features/qc", "ingest/qc", "preprocess/qc"],
                      "BAD_VOXEL": ["features/qc", "preprocess/qc"],
-                     "BAD_LABEL2": ["features/qc", "ingest/qc", "preprocess/qc"]}
+                     "BAD_LABEL2": ["features/qc", "ingest/qc", "preprocess/qc"],
+                     "BAD_NAN": ["features/qc", "ingest/qc", "preprocess/qc"],
+                     "BAD_ZERO": ["features/qc", "ingest/qc", "preprocess/qc"],
+                     UNLABELLED: ["manifest/label"]}
     reason = excluded.set_index(["case_id", "source"])["reason"]
     assert "4D" in reason["BAD_4D", "ingest/qc"] or "dimension" in reason["BAD_4D", "ingest/qc"]
     assert "bad/4d.nii.gz" in reason["BAD_4D", "ingest/qc"]
@@ -84,6 +99,9 @@ def test_skip_lists_each_bad_case_with_its_stage(skipped):
     assert reason["BAD_VOXEL", "features/qc"].startswith("not run: failed in preprocess: case BAD_VOXEL")
     assert "mask holds labels [2] but not 1" in reason["BAD_LABEL2", "ingest/qc"]
     assert reason["BAD_4D", "preprocess/qc"].startswith("not run: failed in ingest: case BAD_4D")
+    assert "image holds 5 NaN/inf voxels" in reason["BAD_NAN", "ingest/qc"] and "bad/nan.nii.gz" in reason["BAD_NAN", "ingest/qc"]
+    assert "constant" in reason["BAD_ZERO", "ingest/qc"] and "bad/zero.nii.gz" in reason["BAD_ZERO", "ingest/qc"]
+    assert reason[UNLABELLED, "manifest/label"].startswith("no value in column 'label'")
 
 
 def test_skip_leaves_no_image_for_a_failed_case(skipped):
@@ -93,13 +111,16 @@ def test_skip_leaves_no_image_for_a_failed_case(skipped):
     assert not (results / "preprocess" / "BAD_VOXEL" / "image.nii.gz").exists()
     qc = pd.read_csv(results / "ingest" / "qc.csv").set_index("case_id")
     assert qc.loc["BAD_4D", "stage"] == "ingest" and qc.loc["BAD_4D", "status"] == "failed"
-    assert (qc.loc[[*GOOD, "BAD_VOXEL"], "status"] == "ok").all()
+    assert (qc.loc[[*GOOD, UNLABELLED, "BAD_VOXEL"], "status"] == "ok").all()
+    assert (qc.loc[["BAD_NAN", "BAD_ZERO", "BAD_LABEL2", "BAD_TRUNC"], "status"] == "failed").all()
 
 
 def test_skip_keeps_the_good_cases(skipped):
     wide = pd.read_csv(skipped / "results" / "features" / "radiomics.csv")
-    assert sorted(wide.case_id) == GOOD
+    assert sorted(wide.case_id) == sorted([*GOOD, UNLABELLED])
     assert wide.filter(like="original_").shape[1] == 107 and wide.filter(like="original_").notna().all().all()
+    meta = read_table_metadata(skipped / "results" / "features" / "radiomics.csv")  # what predict compares
+    assert meta["radiodeep.modality"] == "PET" and len(meta["radiodeep.preset_hash"]) >= 12
 
 
 def test_fail_stops_at_the_first_bad_case_in_one_line(tmp_path):

@@ -240,6 +240,9 @@ rule excluded_cases:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        manifest=MANIFEST_PATH,
+        label=config["label"],
     script:
         "../scripts/excluded_cases.py"
 
