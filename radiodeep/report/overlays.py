@@ -213,8 +213,8 @@ def write_overlays(dice_csv: str | Path, cases: Sequence[str], images: Sequence[
     cases = {}
     for _, row in dice.iterrows():
         cid = row["case_id"]
-        if cid not in predicted or cid not in references:
-            continue
+        if cid not in predicted or cid not in references or Path(predicted[cid]).stat().st_size == 0:
+            continue  # an empty placeholder: the case failed before segmentation (on_error: skip)
         cases[cid] = load_case(cid, images[cid], references[cid], predicted[cid])
         write_case_overlay(cases[cid], row, out_dir / f"{cid}.png")
     order = write_contact_sheet(cases, dice, contact_sheet)

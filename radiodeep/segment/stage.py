@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -97,8 +98,18 @@ def summarise(dice: pd.DataFrame) -> dict:
     return out
 
 
+def not_run(predicted_path, case_id: str, reason: str) -> None:
+    """For a case that failed in an earlier stage (``on_error: skip``): an empty placeholder at its
+    declared mask output (no later stage reads it: they skip the case by its batch record)."""
+    from radiodeep.io import atomic_path
+
+    log.warning("case %s: not segmented: failed in %s", case_id, reason)
+    with atomic_path(predicted_path) as tmp:
+        Path(tmp).write_bytes(b"")
+
+
 def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str], settings: dict,
-                    modality: str, seed: int = 42, threads: int = 2) -> dict:
+                    modality: str, seed: int = 42, threads: int = 2, failed: dict[str, str] | None = None) -> dict:
     """Cross-validate, write out-of-fold masks and dice.csv, train and save the final model.
 
     Args:
@@ -107,6 +118,8 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
         predicted: case_id -> output path of its predicted mask (out-of-fold, or from the final
             model for a case excluded from training).
         settings: ``DEFAULT_TRAINING`` keys plus folds, device, tta, postprocessing, min_dice, intensity.
+        failed: ``{case: "<stage>: <reason>"}`` of cases an earlier stage left out (``on_error:
+            skip``): not trained on, listed in dice.csv as ``not run``, an empty placeholder mask.
     Returns:
         The CV summary written into model.json.
     """
@@ -119,6 +132,9 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
     spec = settings.get("intensity")
     intensity = spec if spec and spec.get("scheme") else intensity_for(modality, spec)
     t0 = time.perf_counter()
+    failed = {c: r for c, r in (failed or {}).items() if c in set(cases["case_id"])}
+    skipped = cases[cases["case_id"].isin(failed)]
+    cases = cases[~cases["case_id"].isin(failed)]
     loaded = [load_case(r.case_id, r.patient_id, r.image, r.mask, intensity) for r in cases.itertuples()]
     usable, excluded = split_usable(loaded)
     folds = int(settings["folds"])
@@ -154,6 +170,10 @@ def train_segmenter(cases: pd.DataFrame, outputs: dict, predicted: dict[str, str
         pred = _predict_mask(net, case, settings, device, final_intensity)
         _write_mask(pred, case, predicted[cid])
         rows.append({**qc_row(case, pred, "excluded", modality, settings["min_dice"]), "low_dice": False, "note": reason})
+    for r in skipped.itertuples():
+        not_run(predicted[r.case_id], r.case_id, failed[r.case_id])
+        rows.append({"case_id": r.case_id, "patient_id": r.patient_id, "fold": "not run",
+                     "note": f"not run: failed in {failed[r.case_id]}"})
     dice = pd.DataFrame(rows, columns=DICE_COLUMNS).sort_values("case_id", kind="stable")
     write_table(dice, outputs["dice"])
     summary = {**summarise(dice), "folds": fold_info, "final": final_info, "excluded": dict(excluded),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,15 +22,24 @@ pytestmark = pytest.mark.slow
 
 def test_cv_outputs_and_dice(trained):
     dice = pd.read_csv(trained["dice"])
-    assert list(dice.case_id) == ["C00", "C01", "C02", "C03", "C04"]
-    cv = dice[dice.fold != "excluded"]
+    assert list(dice.case_id) == ["C00", "C01", "C02", "C03", "C04", "C05"]
+    cv = dice[~dice.fold.isin(["excluded", "not run"])]
     assert sorted(cv.fold.astype(int).unique()) == [0, 1]
     # a bright sphere in noise: both the tiny U-Net and the 40%-SUVmax baseline find it
     assert cv.dice.min() > 0.8, cv
     assert cv.dice_baseline.min() > 0.8, cv
     assert np.allclose(cv.volume_ref_ml, [np.count_nonzero(sphere_case(i)[1]) * 0.064 for i in range(4)])
-    for path in trained["predicted"].values():
-        assert sitk.ReadImage(path).GetSize() == (24, 24, 24)
+    for case, path in trained["predicted"].items():
+        if case != "C05":
+            assert sitk.ReadImage(path).GetSize() == (24, 24, 24)
+
+
+def test_a_case_failed_upstream_is_listed_not_run_with_a_placeholder(trained):
+    dice = pd.read_csv(trained["dice"]).set_index("case_id")
+    assert dice.at["C05", "fold"] == "not run" and np.isnan(dice.at["C05", "dice"])
+    assert dice.at["C05", "note"] == "not run: failed in preprocess: case C05, file no.nii.gz: truncated"
+    assert Path(trained["predicted"]["C05"]).stat().st_size == 0  # declared output, read by no later stage
+    assert trained["summary"]["n"] == 5  # C00-C03 out-of-fold and C04 excluded; C05 counts nowhere
 
 
 def test_empty_reference_mask_excluded_with_reason(trained):

@@ -3,6 +3,7 @@ import pandas as pd
 from radiodeep.io import read_json
 from radiodeep.logs import log_to
 from radiodeep.plan import planned
+from radiodeep.records import failed_cases, read_records
 from radiodeep.segment.stage import train_segmenter
 
 with log_to(snakemake.log[0]):
@@ -20,4 +21,5 @@ with log_to(snakemake.log[0]):
         snakemake.params.modality,
         seed=snakemake.params.seed,
         threads=snakemake.threads,
+        failed=failed_cases(read_records(snakemake.input.preprocessed)),  # on_error: skip
     )
