@@ -71,3 +71,19 @@ def test_tuning_with_few_patients_of_a_class_does_not_crash():
     one_pos_patient = fit_tuned(pipe, grid, X.iloc[:8], y[:8] * 0 + np.array([1, 1, 0, 0, 0, 0, 0, 0]),
                                 np.array(["p1", "p1", "a", "b", "c", "d", "e", "f"]), 3, 0)
     assert one_pos_patient.predict_proba(X.iloc[:8]).shape == (8, 2)
+
+
+def test_folds_and_permutations_in_two_processes_equal_the_serial_run():
+    from radiodeep.model.cv import permutation_null
+
+    feats, outcome = _cohort(n_patients=18, n_features=20, signal=1.0, seed=5)
+    X, y, groups, ids = design_matrix(feats, outcome, 3)
+
+    def make():
+        return build_pipeline("elasticnet", 0, selection="mrmr", n_select=5, pandas_output=False)
+
+    runs = {n: cross_validated_predictions(X, y, groups, ids, make, 3, 1, 2, seed=4, n_jobs=n) for n in (1, 2)}
+    pd.testing.assert_frame_equal(runs[1], runs[2])
+    assert runs[1]["score"].nunique() > len(y) // 2 and len(runs[1]) == len(y)
+    nulls = {n: permutation_null(X, y, groups, ids, make, 2, 3, 2, seed=4, n_jobs=n) for n in (1, 2)}
+    np.testing.assert_array_equal(nulls[1], nulls[2])
