@@ -4,18 +4,19 @@ from radiodeep.radiomics.presets import discretisation_is_set, params_from_confi
 
 for _group, _units in IMAGE_GROUPS.items():  # one plan per image name (images.smk)
     _modality = UNIT_MODALITY[_units[0]]
+    _suffix = f"_{_group}" if _group else ""
 
     rule:
         name:
-            f"plan_{_group}" if _group else "plan"
+            f"plan{_suffix}"
         input:
             ingested=sorted({INGEST_RECORD[c] for c in _units}),  # batch records (ingest.smk)
         output:
             report(PLAN_OF[_units[0]], caption="../report/plan.rst", category="Plan"),
         log:
-            f"results/logs/plan{'_' + _group if _group else ''}.log",
+            f"results/logs/plan{_suffix}.log",
         benchmark:
-            f"results/benchmarks/plan{'_' + _group if _group else ''}.tsv"
+            f"results/benchmarks/plan{_suffix}.tsv"
         conda:
             "../envs/radiodeep.yaml"
         resources:
