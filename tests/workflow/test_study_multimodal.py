@@ -20,8 +20,8 @@ MULTI = REPO.parent / "shared" / "data" / "sts_multimodal"
 SUBSET = ["STS_002", "STS_004", "STS_007", "STS_010", "STS_012", "STS_014", "STS_015", "STS_019", "STS_021",
           "STS_024", "STS_026", "STS_027", "STS_030", "STS_032", "STS_035"]
 # cheap settings for CI; the study file keeps the full ones
-FAST = ["model={repeats: 1, permutations: 2, feature_sets: [handcrafted_PET, handcrafted_CT, handcrafted_MR, "
-        "early_fusion, late_fusion]}", "evaluate={n_bootstrap: 200}", "survival={n_bootstrap: 200}"]
+FAST = ["model={repeats: 1, permutations: 0, inner_folds: 2, feature_sets: [handcrafted_PET, handcrafted_CT, "
+        "handcrafted_MR, early_fusion, late_fusion]}", "evaluate={n_bootstrap: 200}", "survival={n_bootstrap: 200}"]
 
 
 @pytest.fixture(scope="module")
