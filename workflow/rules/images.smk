@@ -72,7 +72,11 @@ rule cross_image_qc:
     input:
         lambda wc: sorted(set(INGEST_RECORD.values())),  # defined in ingest.smk
     output:
-        "results/ingest/cross_image_qc.csv",
+        report(
+            "results/ingest/cross_image_qc.csv",
+            caption="../report/cross_image_qc.rst",
+            category="QC",
+        ),
     log:
         "results/logs/cross_image_qc.log",
     conda:
