@@ -11,6 +11,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/images.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/plan.smk"
 include: "workflow/rules/preprocess.smk"
@@ -31,7 +32,8 @@ rule all:
         "results/evaluation/metrics.csv",
         "results/evaluation/roc.png",
         "results/provenance.json",
-        "results/plan.json",
+        PLAN_FILES,
+        IMAGE_TARGETS,
         "results/ingest/qc.csv",
         expand("results/report/{table}.html", table=REPORT_TABLES),
         REPORT_TARGETS,

@@ -19,6 +19,7 @@ import jsonschema
 import pandas as pd
 
 from radiodeep.errors import ManifestError
+from radiodeep.manifest_images import ROW_COLUMNS, expand_units, image_problems, is_multi_image
 from radiodeep.manifest_survival import survival_problems
 
 KEY_COLUMNS = ["case_id", "patient_id"]
@@ -102,7 +103,10 @@ def read_manifest(
                 msg = f"unsafe id {row['case_id']!r}: use letters, digits, '.', '_' and '-' only (no path separators or '..')"
             problems.append(f"{where(i, col)}: {msg}")
 
-    dup = df["case_id"][df["case_id"].duplicated(keep=False)]
+    # several images per case: duplicates are per (case_id, image_name), checked there
+    dup = df["case_id"][df["case_id"].duplicated(keep=False) & (not is_multi_image(df))]
+    if is_multi_image(df):
+        problems += image_problems(df, where)
     for i in dup.index:
         first = df.index[df["case_id"] == df.at[i, "case_id"]][0]
         if i != first:
@@ -142,12 +146,14 @@ def read_manifest(
     problems += survival_problems(df, survival, where)
     if problems:
         raise ManifestError(f"manifest {path}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
-    return df.reset_index(drop=True)
+    return (expand_units(df) if is_multi_image(df) else df).reset_index(drop=True)
 
 
 def covariate_columns(df: pd.DataFrame, label: str | None = "label") -> list[str]:
     """Columns that are neither keys, paths, options nor the outcome: clinical covariates."""
     reserved = set(KEY_COLUMNS + PATH_COLUMNS + ["roi", "series_uid", "site", "split", "label"])
+    if is_multi_image(df):
+        reserved |= set(ROW_COLUMNS) | {"parent_id"}
     if label:
         reserved.add(label)
     return [c for c in df.columns if c not in reserved]

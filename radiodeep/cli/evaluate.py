@@ -12,7 +12,9 @@ from radiodeep.cli import app
 @app.command("evaluate")
 def evaluate(
     table: Path = typer.Argument(..., help="feature table: CSV, CSV.gz or Parquet"),
-    label: str = typer.Option(..., "--label", help="binary outcome column (0/1)"),
+    label: str | None = typer.Option(None, "--label", help="binary outcome column (0/1)"),
+    time: str | None = typer.Option(None, "--time", help="time-to-event column (> 0): also Cox models, as `radiodeep survival`"),
+    event: str | None = typer.Option(None, "--event", help="event column (1 event, 0 censored), with --time"),
     id_col: str = typer.Option(..., "--id", help="case id column"),
     group: str | None = typer.Option(None, "--group", help="patient column for grouped CV (default: the id)"),
     out: Path = typer.Option(..., "-o", "--out", help="output folder"),
@@ -34,8 +36,21 @@ def evaluate(
 
     Columns named deep-* are the deep source, the other numeric columns the handcrafted source;
     with both, early and late fusion are added. Optional site/split columns act as in a manifest.
+    With --time and --event (instead of or beside --label) the table also gets the penalised Cox
+    models of ``radiodeep survival`` (its defaults; survival_metrics.csv and the rest in OUT).
     """
     from radiodeep.cli.stages import _fail
+    from radiodeep.cli.survival import run_survival_table
+
+    if (time is None) != (event is None) or (label is None and time is None):
+        _fail(ValueError("give --label, or --time with --event, or all three"))
+    if time is not None:
+        run_survival_table(table, time, event, id_col, out, group, [], [], [365.0, 730.0],
+                           dict(folds=folds, repeats=repeats, inner_folds=inner_folds, permutations=permutations,
+                                n_bootstrap=n_bootstrap, n_jobs=jobs), seed,
+                           exclude=(label,) if label else ())  # the binary label is no feature of the Cox models
+        if label is None:
+            return
     from radiodeep.errors import RadiodeepError
     from radiodeep.logs import log_to
     from radiodeep.model.stage import ModelSettings
@@ -45,7 +60,8 @@ def evaluate(
                              permutations=permutations, selection=selection, n_select=n_select, combat=combat, baselines=baselines, n_jobs=jobs)
     try:
         with log_to(None):
-            metrics = evaluate_table(table, label, id_col, out, group, settings, n_bootstrap, seed)
+            metrics = evaluate_table(table, label, id_col, out, group, settings, n_bootstrap, seed,
+                                     exclude=tuple(c for c in (time, event) if c))
     except RadiodeepError as exc:
         _fail(exc)
     cols = ["feature_set", "classifier", "auc", "auc_ci_low", "auc_ci_high", "auc_repeat_sd", "perm_p", "baseline"]

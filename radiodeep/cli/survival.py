@@ -36,6 +36,15 @@ def survival(
     clinical+handcrafted. Writes survival_metrics.csv, survival_km.png|svg|csv, survival_oof_risk.csv,
     survival_null.csv and survival_coefficients.csv to OUT.
     """
+    run_survival_table(table, time, event, id_col, out, group, clinical, categorical, horizon,
+                       dict(folds=folds, repeats=repeats, inner_folds=inner_folds, permutations=permutations,
+                            n_select=n_select, n_bootstrap=n_bootstrap, n_jobs=jobs), seed)
+
+
+def run_survival_table(table: Path, time: str, event: str, id_col: str, out: Path, group: str | None,
+                       clinical: list[str], categorical: list[str], horizon: list[float], options: dict, seed: int,
+                       exclude: tuple[str, ...] = ()) -> None:
+    """``radiodeep survival`` (and ``radiodeep evaluate --time --event``): run, print, or fail in one line."""
     from radiodeep.cli.stages import _fail
     from radiodeep.errors import RadiodeepError
     from radiodeep.logs import log_to
@@ -43,13 +52,11 @@ def survival(
     from radiodeep.model.survival_table import survival_table
 
     settings = SurvivalSettings(endpoints={time: {"time": time, "event": event}}, horizons=list(horizon),
-                                clinical={"numeric": list(clinical), "categorical": list(categorical)}, folds=folds,
-                                repeats=repeats, inner_folds=inner_folds, permutations=permutations, n_select=n_select,
-                                n_bootstrap=n_bootstrap, n_jobs=jobs)
+                                clinical={"numeric": list(clinical), "categorical": list(categorical)}, **options)
     error = None
     with log_to(None):
         try:  # a user error: its message only, no traceback (log_to logs the tracebacks of what escapes)
-            metrics = survival_table(table, id_col, group, out, settings, seed)
+            metrics = survival_table(table, id_col, group, out, settings, seed, exclude)
         except RadiodeepError as exc:
             error = exc
     if error is not None:

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 
 def survival_table(path: str | Path, id_col: str, group: str | None, outdir: str | Path, settings: SurvivalSettings,
-                   seed: int = 0) -> pd.DataFrame:
-    """Run ``survival_feature_sets`` on one table; outputs as the workflow's, under ``outdir``."""
+                   seed: int = 0, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Run ``survival_feature_sets`` on one table; outputs as the workflow's, under ``outdir``;
+    ``exclude``: columns that are no feature (e.g. a binary label beside time and event)."""
     table = read_feature_table(path).reset_index(drop=True)
     numeric, categorical = list(settings.clinical["numeric"]), list(settings.clinical["categorical"])
     ((time_col, event_col),) = settings.endpoint_columns()
@@ -39,7 +40,7 @@ def survival_table(path: str | Path, id_col: str, group: str | None, outdir: str
     if keys["case_id"].duplicated().any():
         raise RadiodeepError(f"{path}: duplicated id(s) {sorted(keys.loc[keys['case_id'].duplicated(), 'case_id'])[:10]}")
     manifest = pd.concat([keys, frame[[time_col, event_col]]], axis=1)
-    reserved = {id_col, group, time_col, event_col, *numeric, *categorical}
+    reserved = {id_col, group, time_col, event_col, *numeric, *categorical, *exclude}
     features = [c for c in table.columns if c not in reserved and pd.api.types.is_numeric_dtype(table[c])]
     ignored = [c for c in table.columns if c not in reserved and c not in features]
     if ignored:

@@ -47,8 +47,10 @@ def check_keys(table: pd.DataFrame, id_col: str, group: str | None) -> None:
                              "column with --group when a patient has several cases")
 
 
-def table_sources(table: pd.DataFrame, id_col: str, label: str, group: str | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Split one table into feature sources (name -> case_id, patient_id, features) and an outcome frame."""
+def table_sources(table: pd.DataFrame, id_col: str, label: str, group: str | None = None,
+                  exclude: tuple[str, ...] = ()) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Split one table into feature sources (name -> case_id, patient_id, features) and an outcome
+    frame; ``exclude``: columns that are no feature (e.g. time and event beside the label)."""
     for col in (id_col, label, group):
         if col is not None and col not in table.columns:
             raise RadiodeepError(f"column {col!r} not in the table (columns: {list(table.columns)[:10]} ...)")
@@ -61,7 +63,7 @@ def table_sources(table: pd.DataFrame, id_col: str, label: str, group: str | Non
     if bad:
         raise RadiodeepError(f"label column {label!r} must be 0/1 (empty = not modelled); found {bad[:10]}")
     outcome = keys.assign(label=labels.astype("Int64"), **{m: table[m].to_numpy() for m in META if m in table.columns})
-    features = [c for c in table.columns if c not in {id_col, label, group, *META}]
+    features = [c for c in table.columns if c not in {id_col, label, group, *META, *exclude}]
     deep = [c for c in features if c.startswith("deep-")]
     handcrafted = [c for c in features if not c.startswith("deep-")]
     sources = {name: pd.concat([keys, table[cols].reset_index(drop=True)], axis=1)
@@ -72,7 +74,8 @@ def table_sources(table: pd.DataFrame, id_col: str, label: str, group: str | Non
 
 
 def evaluate_table(path: str | Path, label: str, id_col: str, outdir: str | Path, group: str | None = None,
-                   settings: ModelSettings | None = None, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+                   settings: ModelSettings | None = None, n_boot: int = 2000, seed: int = 0,
+                   exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """Run the model and evaluate stages on one table; outputs as the workflow's under ``outdir``
     (oof_predictions.csv, permutation_null.csv, test_predictions.csv, metrics.csv, delong.csv,
     decision_curve.csv, importance.csv, figures) and final models under ``outdir/models``."""
@@ -80,7 +83,7 @@ def evaluate_table(path: str | Path, label: str, id_col: str, outdir: str | Path
 
     settings = settings or ModelSettings()
     table = read_feature_table(path)
-    sources, outcome = table_sources(table.reset_index(drop=True), id_col, label, group)
+    sources, outcome = table_sources(table.reset_index(drop=True), id_col, label, group, exclude)
     sets = list(sources) + (["early_fusion", "late_fusion"] if len(sources) == 2 else [])
     settings = ModelSettings(**{**vars(settings), "feature_sets": sets, "fusion_sources": list(sources)})
     log.info("%s: %d rows; sources %s; feature sets %s", path, len(table), {k: v.shape[1] - 2 for k, v in sources.items()}, sets)

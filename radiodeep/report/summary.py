@@ -27,6 +27,7 @@ import pandas as pd
 
 from radiodeep.errors import RadiodeepError
 from radiodeep.io import atomic_path, read_table_metadata, sha256_file
+from radiodeep.manifest_images import per_case
 from radiodeep.provenance import METADATA_KEY, flatten
 from radiodeep.report.run import read_run, run_description
 
@@ -92,12 +93,14 @@ def cohort(manifest: pd.DataFrame, ingest_qc: pd.DataFrame | None, excluded: pd.
     """Counts of the cohort: cases, patients, positives/negatives/unlabelled, image formats,
     modalities (DICOM headers, else the manifest's column, else the run's ``modality`` setting),
     sites and splits."""
-    label = pd.to_numeric(manifest["label"], errors="coerce")
-    rows = [("cases", len(manifest)), ("patients", manifest["patient_id"].nunique()),
+    label = pd.to_numeric(per_case(manifest)["label"], errors="coerce")  # one per case, also with several images
+    rows = [("cases", len(label)), ("patients", manifest["patient_id"].nunique()),
             ("positives (label 1)", int((label == 1).sum())), ("negatives (label 0)", int((label == 0).sum())),
             ("without label (not modelled)", int(label.isna().sum())),
             ("with a reference mask", int((manifest.get("mask", pd.Series("", index=manifest.index)) != "").sum())),
             ("excluded (any stage)", excluded["case_id"].nunique() if len(excluded) else 0)]
+    if len(label) < len(manifest):
+        rows.insert(1, ("images (several per case)", len(manifest)))
     counts = {}
     if ingest_qc is not None and "source_format" in ingest_qc:
         counts["image format"] = ingest_qc["source_format"].fillna("unknown").value_counts().to_dict()

@@ -12,6 +12,7 @@ rule features:
         long="results/features/features_long.parquet",
         dictionary="results/features/dictionary.csv",
         qc=report("results/features/qc.csv", caption="../report/qc.rst", category="QC"),
+        images=list(IMAGE_FEATURE_TABLES.values()),  # radiomics_<image_name>.parquet
     log:
         "results/logs/features.log",
     benchmark:

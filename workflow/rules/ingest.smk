@@ -7,7 +7,12 @@ from radiodeep.radiomics.batches import even_batches
 INGEST_BATCHES = {
     f"ingest_{i}": batch
     for i, batch in enumerate(
-        even_batches(CASES, config["ingest"]["batch_size"], batch_cores()), start=1
+        (  # batches of one image name each (images.smk): one modality per batch
+            b
+            for units in IMAGE_GROUPS.values()
+            for b in even_batches(units, config["ingest"]["batch_size"], batch_cores())
+        ),
+        start=1,
     )
 }
 INGEST_RECORD = {
@@ -44,7 +49,7 @@ for name, batch in INGEST_BATCHES.items():
             runtime=10 + len(batch),
         params:
             cases=ingest_rows(batch),
-            modality=config["modality"],
+            modality=UNIT_MODALITY[batch[0]],
             settings=INGEST_SETTINGS,
             default_roi=config["ingest"]["roi"],
             on_error=config["on_error"],

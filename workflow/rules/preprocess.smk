@@ -27,7 +27,7 @@ for name, batch in INGEST_BATCHES.items():
             name
         input:
             ingested=INGEST_RECORD[batch[0]],
-            plan="results/plan.json",
+            plan=PLAN_OF[batch[0]],
         output:
             f"results/preprocess/batches/{name}.json",
         log:
@@ -45,7 +45,7 @@ for name, batch in INGEST_BATCHES.items():
                 {"case_id": c, "has_reference_mask": bool(MANIFEST.at[c, "mask"])}
                 for c in batch
             ],
-            settings=PREPROCESS_SETTINGS,
+            settings={**PREPROCESS_SETTINGS, "modality": UNIT_MODALITY[batch[0]]},
             on_error=config["on_error"],
         script:
             "../scripts/preprocess.py"

@@ -25,7 +25,12 @@ def radiomics_jobs():
     ]
     counts = {}
     for name, cases, masks, sub in pools:
-        for batch in even_batches(cases, RADIOMICS_CONFIG["batch_size"], batch_cores()):
+        groups = [[c for c in units if c in cases] for units in IMAGE_GROUPS.values()]
+        for batch in (
+            b
+            for g in groups
+            for b in even_batches(g, RADIOMICS_CONFIG["batch_size"], batch_cores())
+        ):  # one image name (modality) per batch
             counts[name] = counts.get(name, 0) + 1
             yield f"{name}_{counts[name]}", batch, [masks[c] for c in batch], sub
 
@@ -38,7 +43,7 @@ for name, batch, masks, sub in radiomics_jobs():
         input:
             preprocessed=preprocessed(batch),
             masks=declared(masks),
-            plan="results/plan.json",
+            plan=PLAN_OF[batch[0]],
         output:
             [f"results/radiomics/{sub}{c}.json" for c in batch],
         log:
@@ -55,7 +60,7 @@ for name, batch, masks, sub in radiomics_jobs():
             cases=batch,
             images=[PREPROCESSED_IMAGE.format(case=c) for c in batch],
             masks=masks,
-            pyradiomics=RADIOMICS_PYRADIOMICS,
+            pyradiomics=params_from_config(RADIOMICS_CONFIG, UNIT_MODALITY[batch[0]]),
             on_error=config["on_error"],
             mode=RADIOMICS_CONFIG["mode"],
             labels=RADIOMICS_CONFIG["labels"],

@@ -12,7 +12,7 @@ QC_TABLES = [
     "results/ingest/qc.csv",
     "results/preprocess/qc.csv",
     "results/features/qc.csv",
-] + (
+] + (["results/ingest/cross_image_qc.csv"] if MULTI_IMAGE else []) + (
     ["results/features/stability_qc.csv"]
     if config["segment"]["mask_source"] == "both"
     else []
@@ -46,6 +46,18 @@ REPORT_TABLES = {
         "title": "Acquisition and geometry per case (de-identified)",
     },
 }
+if MULTI_IMAGE:
+    REPORT_TABLES["cross_image_qc"] = {
+        "csv": "results/ingest/cross_image_qc.csv",
+        "category": "QC",
+        "title": "Cross-image QC: mask centroid distance and volume ratio between each case's images",
+    }
+if len(IMAGE_NAMES) > 1:
+    REPORT_TABLES["image_ablation"] = {
+        "csv": "results/evaluation/image_ablation.csv",
+        "category": "Evaluation",
+        "title": "Ablation: each image alone, fused, clinical, clinical + imaging (DeLong vs the best single image)",
+    }
 if SEGMENT_ON:
     REPORT_TABLES["dice"] = {
         "csv": "results/segmentation/dice.csv",
