@@ -34,19 +34,6 @@ log = logging.getLogger(__name__)
 ON_ERROR = ("fail", "skip")
 
 
-def planned_batch_cores(cores: int | None, *, cluster: bool) -> int:
-    """The core count a cohort's batches are planned for (``even_batches``): ``--cores`` on one
-    machine (None: 1); 1 under a cluster executor, where each batch is its own job. A job on a
-    node parses the workflow again: its own ``--cores`` (its threads) or its node's CPU count
-    would define other batch rules than the submit host's, so neither enters the plan.
-
-    Example:
-        >>> planned_batch_cores(8, cluster=False), planned_batch_cores(8, cluster=True)
-        (8, 1)
-    """
-    return 1 if cluster or not cores else max(1, int(cores))
-
-
 def skip_hint(stage: str) -> str:
     """The fix named by a failing case's one-line error under ``on_error: fail``."""
     return (f"fix or remove the case in the manifest, or set on_error: skip to leave it out "

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from radiodeep.io import write_table
+
 IMAGES = (("PET", "PET", None, "PET"), ("CT", "CT", "CT", "CT"), ("MR", "MR", "MR_T1", "MR_T1"))
 CLINICAL = ["lung_metastasis", "lung_metastasis_time_days", "death", "followup_days", "age", "sex", "grade",
             "mskcc_type"]
@@ -46,8 +48,7 @@ def sts_multimodal_manifest(pet_dir: str | Path, multi_dir: str | Path, out: str
             rows.append({"case_id": pid, "patient_id": pid, "image_name": name, "modality": modality, **rel,
                          **{c: clinical.at[pid, c] for c in CLINICAL}})
     table = pd.DataFrame(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    write_table(table, out)
     return table
 
 

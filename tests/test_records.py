@@ -90,12 +90,3 @@ def test_even_batches_fill_every_core():
     assert [len(b) for b in even_batches(cases[:3], 30, 8)] == [1, 1, 1]
     with pytest.raises(ValueError, match="cores"):
         even_batches(cases, 30, 0)
-
-
-def test_batch_plan_depends_on_cores_typed_and_cluster_only():
-    from radiodeep.records import planned_batch_cores
-
-    assert planned_batch_cores(3, cluster=False) == 3  # not capped by this machine's CPUs
-    assert planned_batch_cores(None, cluster=False) == 1
-    assert planned_batch_cores(16, cluster=True) == planned_batch_cores(2, cluster=True) == 1
-    assert [len(even_batches(list(range(51)), 30, planned_batch_cores(c, cluster=True))) for c in (1, 4, 32)] == [2, 2, 2]

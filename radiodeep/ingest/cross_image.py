@@ -20,6 +20,7 @@ import pandas as pd
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
+from radiodeep.images import write_image
 
 QC_COLUMNS = ["case_id", "patient_id", "image_a", "image_b", "centroid_distance_mm", "dx_mm", "dy_mm", "dz_mm",
               "volume_a_ml", "volume_b_ml", "volume_ratio", "flag", "status", "reason"]
@@ -87,10 +88,7 @@ def carry_mask(source_mask: str | Path, target_image: str | Path, out: str | Pat
     if not sitk.GetArrayViewFromImage(carried).any():
         raise CaseError(case_id, target_image, f"image {image_name}: the mask of image {source_name} covers no voxel "
                                                "of this image's grid; give this image its own mask")
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(out).with_name(f".tmp-{Path(out).name}")
-    sitk.WriteImage(carried, str(tmp), useCompression=True)
-    tmp.replace(out)
+    write_image(carried, out)
     return carried
 
 

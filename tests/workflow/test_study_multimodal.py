@@ -92,8 +92,8 @@ def test_mask_from_in_another_coordinate_system_is_refused(tmp_path):
     pd.DataFrame(rows).to_csv(tmp_path / "manifest.csv", index=False)
     (tmp_path / "study.yaml").write_text(yaml.safe_dump({"manifest": str(tmp_path / "manifest.csv"), "model": {"folds": 2},
                                                          "segment": {"enabled": False, "mask_source": "reference"}}))
-    proc = snakemake("--cores", "1", "--directory", str(tmp_path), "--configfile", str(tmp_path / "study.yaml"),
-                     "results/carried/STS_002__CT/mask.nii.gz", check=False)
+    proc = snakemake("results/carried/STS_002__CT/mask.nii.gz", "--cores", "1", "--directory", str(tmp_path),
+                     "--configfile", str(tmp_path / "study.yaml"), check=False)  # the target first: --configfile takes several
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "case STS_002" in text and "CT_moved.nii.gz" in text

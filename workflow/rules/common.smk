@@ -9,7 +9,6 @@ from radiodeep.errors import ManifestError
 from radiodeep.manifest import outcome_problems, planned_folds, read_manifest
 from radiodeep.provenance import config_hash
 from radiodeep.radiomics.presets import load_preset
-from radiodeep.records import planned_batch_cores
 
 # --config values arrive as strings below the top level: typed by the schema, then checked with
 # one line per problem; snakemake's validate then fills the defaults.
@@ -71,15 +70,13 @@ def case_inputs(wc):
 
 
 def batch_cores():
-    """The cores batches are planned for (radiodeep.records.planned_batch_cores): --cores on one
-    machine; 1 under a cluster executor, on the submit host and in a job on a node alike."""
+    """The cores batches are sized for: --cores N on one machine, 1 under a cluster executor
+    (each batch is its own job there) or when no core count is given."""
     try:
-        cores = workflow.cores
+        cores = workflow.cores if workflow.local_exec else 1
     except WorkflowError:
-        cores = None
-    return planned_batch_cores(
-        cores, cluster=not workflow.local_exec or workflow.remote_exec
-    )
+        cores = 1
+    return max(1, min(int(cores), os.cpu_count() or 1))
 
 
 def ingest_rows(cases):

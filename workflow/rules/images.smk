@@ -25,14 +25,15 @@ IMAGE_FEATURE_TABLES = {
     f"handcrafted_{g}": f"results/features/radiomics_{g}.parquet" for g in IMAGE_NAMES
 }
 CARRIED_MASK = "results/carried/{case}/mask.nii.gz"
-CARRIED = (
-    list(MANIFEST.index[MANIFEST["mask_from"] != ""]) if MULTI_IMAGE else []
-)
+CARRIED = list(MANIFEST.index[MANIFEST["mask_from"] != ""]) if MULTI_IMAGE else []
 _CARRY_SOURCE = {}
-for _u in CARRIED:  # the unit whose mask is carried over, then ingest reads the carried file
+# the unit whose mask is carried over, then ingest reads the carried file
+for _u in CARRIED:
     _CARRY_SOURCE[_u] = unit_id(MANIFEST.at[_u, PARENT], MANIFEST.at[_u, "mask_from"])
     MANIFEST.at[_u, "mask"] = CARRIED_MASK.format(case=_u)
-if MULTI_IMAGE and (config["segment"]["enabled"] or config["segment"]["mask_source"] != "reference"):
+if MULTI_IMAGE and (
+    config["segment"]["enabled"] or config["segment"]["mask_source"] != "reference"
+):
     raise ManifestError(
         f"manifest {MANIFEST_PATH}: several images per case need segment.enabled: false and "
         "segment.mask_source: reference (every image its mask, or mask_from); the U-Net per image is not supported yet"
@@ -85,7 +86,9 @@ rule cross_image_qc:
         mem_mb=2000,
         runtime=10,
     params:
-        units=lambda wc: MANIFEST[["case_id", PARENT, "patient_id", IMAGE_NAME]].to_dict("records"),
+        units=lambda wc: MANIFEST[
+            ["case_id", PARENT, "patient_id", IMAGE_NAME]
+        ].to_dict("records"),
         images=IMAGE_NAMES,
         limits=config["cross_image"],
     script:

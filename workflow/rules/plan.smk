@@ -1,7 +1,6 @@
 # The cohort plan: every setting left `auto` planned from the ingested cohort (results/plan.json).
 from radiodeep.radiomics.presets import discretisation_is_set, params_from_config
 
-
 for _group, _units in IMAGE_GROUPS.items():  # one plan per image name (images.smk)
     _modality = UNIT_MODALITY[_units[0]]
     _suffix = f"_{_group}" if _group else ""
@@ -33,9 +32,9 @@ for _group, _units in IMAGE_GROUPS.items():  # one plan per image name (images.s
                 },
                 "modality": _modality,
             },
-            bin_width=params_from_config(config["radiomics"], _modality)["setting"].get(
-                "binWidth"
-            ),
+            bin_width=params_from_config(config["radiomics"], _modality)[
+                "setting"
+            ].get("binWidth"),
             bin_width_set=discretisation_is_set(config["radiomics"], _modality),
             folds=MODEL_FOLDS,
         script:

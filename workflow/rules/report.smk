@@ -8,14 +8,18 @@ from radiodeep.errors import RadiodeepError
 from radiodeep.report.inputs import results_page_inputs
 from radiodeep.report.run import check_report_config
 
-QC_TABLES = [
-    "results/ingest/qc.csv",
-    "results/preprocess/qc.csv",
-    "results/features/qc.csv",
-] + (["results/ingest/cross_image_qc.csv"] if MULTI_IMAGE else []) + (
-    ["results/features/stability_qc.csv"]
-    if config["segment"]["mask_source"] == "both"
-    else []
+QC_TABLES = (
+    [
+        "results/ingest/qc.csv",
+        "results/preprocess/qc.csv",
+        "results/features/qc.csv",
+    ]
+    + (["results/ingest/cross_image_qc.csv"] if MULTI_IMAGE else [])
+    + (
+        ["results/features/stability_qc.csv"]
+        if config["segment"]["mask_source"] == "both"
+        else []
+    )
 )
 REPORT_TABLES = {
     "metrics": {
