@@ -54,8 +54,9 @@ def run_batch_cases(
 
     Args:
         stage: the stage's name (``ingest``, ``preprocess``), recorded and shown in QC.
-        run_one: does one case; returns the files it wrote (``{role: path}``); raises
-            :class:`CaseError` for a bad case.
+        run_one: does one case; returns the files it wrote (``{role: path}``), or those and a
+            dict of QC fields (``(files, qc)``: recorded as the case's ``qc``, columns of the
+            stage's QC table); raises :class:`CaseError` for a bad case.
         on_error: ``fail`` stops at the first bad case with a :class:`CaseError` naming the
             case, the file and the fix (no record is written: the job failed); ``skip`` records
             it as ``failed`` with its reason and goes on.
@@ -74,6 +75,7 @@ def run_batch_cases(
         else:
             try:
                 files = run_one(case)
+                files, qc = files if isinstance(files, tuple) else (files, {})
             except NoRoi as exc:  # an expected outcome (an ROI lost on the grid): excluded whatever on_error says
                 log.warning("%s: excluding %s", stage, exc)
                 results[case] = {"status": "excluded", "reason": str(exc)}
@@ -86,7 +88,8 @@ def run_batch_cases(
                 exc.add_note(f"while running {stage} on case {case}")
                 raise
             else:
-                results[case] = {"status": "ok", "sha256": {k: sha256_file(p) for k, p in sorted(files.items())}}
+                results[case] = {"status": "ok", "sha256": {k: sha256_file(p) for k, p in sorted(files.items())},
+                                 **({"qc": qc} if qc else {})}
         if results[case]["status"] != "ok" and cleanup is not None:
             for path in cleanup(case):
                 Path(path).unlink(missing_ok=True)
@@ -112,9 +115,9 @@ def failed_cases(records: Iterable[dict]) -> dict[str, str]:
 
 
 def qc_rows(records: Iterable[dict]) -> list[dict]:
-    """One QC row per case: ``case_id, stage, status, reason``."""
-    return [{"case_id": case, "stage": rec["stage"], "status": entry["status"], "reason": entry.get("reason", "")}
-            for rec in records for case, entry in rec["cases"].items()]
+    """One QC row per case: ``case_id, stage, status, reason``, then the case's recorded ``qc`` fields."""
+    return [{"case_id": case, "stage": rec["stage"], "status": entry["status"], "reason": entry.get("reason", ""),
+             **entry.get("qc", {})} for rec in records for case, entry in rec["cases"].items()]
 
 
 def _cell(value):
@@ -129,7 +132,7 @@ def write_qc_table(record_paths: Iterable[str | Path], out: str | Path,
     rows = []
     for row in qc_rows(read_records(record_paths)):
         extra = detail(row["case_id"]) if detail is not None and row["status"] == "ok" else {}
-        rows.append({**{k: _cell(v) for k, v in extra.items()}, **row})
+        rows.append({**{k: _cell(v) for k, v in extra.items()}, **{k: _cell(v) for k, v in row.items()}})
     df = pd.DataFrame(rows, columns=None if rows else ["case_id", "stage", "status", "reason"])
     lead = ["case_id", "stage", "status", "reason", *[c for c in first if c in df.columns]]
     df = df[lead + sorted(c for c in df.columns if c not in lead)].sort_values("case_id", ignore_index=True)

@@ -62,7 +62,20 @@ def normalise_intensity(
     mr_reference: str = "body",
     case_id: str | None = None,
 ) -> sitk.Image:
-    """Return the image on the scale its modality's features are defined on.
+    """:func:`normalised_with_reference` without the reference's name."""
+    return normalised_with_reference(image, modality, mask, mr_reference, case_id)[0]
+
+
+def normalised_with_reference(
+    image: sitk.Image,
+    modality: str,
+    mask: sitk.Image | None = None,
+    mr_reference: str = "body",
+    case_id: str | None = None,
+) -> tuple[sitk.Image, str]:
+    """The image on the scale its modality's features are defined on, and what that scale's
+    reference is (CT: ``HU``; PET: ``SUV``; MR: the z-score's region, e.g. ``body``, ``roi`` or
+    ``image (body held 0.4% of the ROI)``: the preprocess QC table's ``intensity_reference``).
 
     Args:
         image: float image.
@@ -73,12 +86,12 @@ def normalise_intensity(
     if modality not in MODALITIES:
         raise ValueError(f"modality must be one of {MODALITIES}, not {modality!r}")
     if modality in ("CT", "PET"):
-        return image
-    region, _ = mr_reference_region(image, mask, mr_reference, case_id)
+        return image, {"CT": "HU", "PET": "SUV"}[modality]
+    region, used = mr_reference_region(image, mask, mr_reference, case_id)
     arr = sitk.GetArrayFromImage(image)
     values = arr[region]
     if values.size < 2 or float(values.std()) == 0.0:
         raise CaseError(case_id, None, f"MR z-score: the {mr_reference} region is empty or constant")
     out = sitk.GetImageFromArray(((arr - values.mean()) / values.std()).astype(np.float32))
     out.CopyInformation(image)
-    return out
+    return out, used

@@ -11,7 +11,7 @@ import SimpleITK as sitk
 
 from radiodeep.errors import NoRoi
 from radiodeep.images import check_same_grid, read_image, read_label_map, write_image
-from radiodeep.preprocess.intensity import normalise_intensity
+from radiodeep.preprocess.intensity import normalised_with_reference
 from radiodeep.preprocess.resample import resample_image, resample_label_map
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,9 @@ def preprocess_case(
     if has_reference_mask and mask is not None and not np.any(sitk.GetArrayViewFromImage(mask)):
         raise NoRoi(case_id, mask_path, f"ROI has no voxel left on the grid {list(spacing)} mm: set a finer "
                                         "preprocess.spacing (or leave it auto: the plan keeps every ROI)")
-    image = normalise_intensity(image, modality, mask, mr_reference, case_id)
+    image, reference = normalised_with_reference(image, modality, mask, mr_reference, case_id)
     write_image(image, out_image)
-    summary = {"size": list(image.GetSize()), "spacing": list(image.GetSpacing())}
+    summary = {"size": list(image.GetSize()), "spacing": list(image.GetSpacing()), "intensity_reference": reference}
     if mask is not None and out_mask is not None:
         write_image(mask, out_mask)
         summary["roi_voxels"] = int(np.count_nonzero(sitk.GetArrayViewFromImage(mask)))
@@ -91,11 +91,11 @@ def preprocess_batch(
     in_root, out_root = Path(in_root), Path(out_root)
     has_mask = {c["case_id"]: bool(c.get("has_reference_mask", True)) for c in cases}
 
-    def run_one(case_id: str) -> dict[str, Path]:
+    def run_one(case_id: str) -> tuple[dict[str, Path], dict]:
         src, dst = in_root / case_id, out_root / case_id
-        preprocess_case(src / "image.nii.gz", src / "mask.nii.gz", dst / "image.nii.gz", dst / "mask.nii.gz",
-                        case_id=case_id, has_reference_mask=has_mask[case_id], check_gzip=False, **settings)
-        return {name.split(".")[0]: dst / name for name in PREPROCESS_FILES}
+        summary = preprocess_case(src / "image.nii.gz", src / "mask.nii.gz", dst / "image.nii.gz", dst / "mask.nii.gz",
+                                  case_id=case_id, has_reference_mask=has_mask[case_id], check_gzip=False, **settings)
+        return {name.split(".")[0]: dst / name for name in PREPROCESS_FILES}, summary
 
     return run_batch_cases("preprocess", list(has_mask), run_one, out_record, on_error=on_error, upstream=upstream,
                            cleanup=lambda c: [out_root / c / name for name in PREPROCESS_FILES])

@@ -111,3 +111,26 @@ def test_mr_zscore_reference_holds_the_roi_on_tight_crops():
     assert used.startswith("image (body held") and region.all()
     z = sitk.GetArrayFromImage(normalise_intensity(image, "MR", mask, "body", "STS_002"))[roi]
     assert -1.5 < z.mean() < 1.5
+
+
+def test_preprocess_qc_shows_which_region_each_mr_case_was_z_scored_over(tmp_path):
+    """The MR reference fallback is not only a log line: the preprocess QC table names it per case."""
+    import shutil
+
+    from radiodeep.preprocess.stage import preprocess_batch
+    from radiodeep.records import write_qc_table
+    from tests.workflow.test_modalities import SHARED
+
+    case = SHARED / "MR_T1" / "STS_002"
+    if not case.is_dir():
+        pytest.skip(f"{case} not present")
+    (tmp_path / "in" / "STS_002").mkdir(parents=True)
+    shutil.copy(case / "MR_T1_image.nii.gz", tmp_path / "in" / "STS_002" / "image.nii.gz")
+    shutil.copy(case / "MR_T1_mask.nii.gz", tmp_path / "in" / "STS_002" / "mask.nii.gz")
+    settings = {"modality": "MR", "spacing": [2.0, 2.0, 4.0], "interpolator": "linear", "mr_reference": "body"}
+    preprocess_batch([{"case_id": "STS_002", "has_reference_mask": True}], tmp_path / "in", tmp_path / "out",
+                     tmp_path / "rec.json", settings)
+    qc = write_qc_table([tmp_path / "rec.json"], tmp_path / "qc.csv").set_index("case_id")
+    assert qc.at["STS_002", "status"] == "ok"
+    assert qc.at["STS_002", "intensity_reference"].startswith("image (body held ")  # the Otsu body missed the tumour
+    assert qc.at["STS_002", "spacing"] == "2.0 x 2.0 x 4.0" and qc.at["STS_002", "roi_voxels"] > 1000
