@@ -161,6 +161,14 @@ def write_case_overlay(case: CaseVolumes, row: pd.Series, out_png: str | Path, d
     _save(fig, out_png, dpi)
 
 
+def write_not_run_overlay(case_id: str, note: str, out_png: str | Path, dpi: int = 100) -> None:
+    """The PNG of a case that never reached segmentation (``on_error: skip``): its id and why."""
+    plt = _plt()
+    fig = plt.figure(figsize=(7.5, 1.2))
+    fig.text(0.02, 0.5, f"{case_id}: no overlay. {note}", fontsize=7, va="center", wrap=True)
+    _save(fig, out_png, dpi)
+
+
 def order_worst_first(dice: pd.DataFrame) -> pd.DataFrame:
     """Rows with a Dice, lowest first (ties by case id); cases without a Dice (excluded) last."""
     d = dice.assign(_dice=pd.to_numeric(dice["dice"], errors="coerce"))
@@ -213,8 +221,11 @@ def write_overlays(dice_csv: str | Path, cases: Sequence[str], images: Sequence[
     cases = {}
     for _, row in dice.iterrows():
         cid = row["case_id"]
-        if cid not in predicted or cid not in references or Path(predicted[cid]).stat().st_size == 0:
-            continue  # an empty placeholder: the case failed before segmentation (on_error: skip)
+        if cid not in predicted or cid not in references:
+            continue
+        if Path(predicted[cid]).stat().st_size == 0:  # a placeholder: the case failed before segmentation (skip)
+            write_not_run_overlay(cid, str(row.get("note", "") or "not segmented"), out_dir / f"{cid}.png")
+            continue
         cases[cid] = load_case(cid, images[cid], references[cid], predicted[cid])
         write_case_overlay(cases[cid], row, out_dir / f"{cid}.png")
     order = write_contact_sheet(cases, dice, contact_sheet)

@@ -78,3 +78,23 @@ def test_distributions_figure(overlay_cohort, tmp_path):
     # without a baseline column the figure still draws the U-Net row
     plot_segmentation_distributions(dice[["case_id", "dice", "hd95_mm"]], tmp_path / "d.png")
     assert Image.open(tmp_path / "d.png").size[0] > 500
+
+
+def test_a_case_failed_before_segmentation_gets_a_note_not_an_overlay(tmp_path, overlay_cohort):
+    """on_error: skip: the U-Net step writes an empty placeholder mask for a case that failed in
+    ingest or preprocess; its declared PNG says why, and the contact sheet leaves it out."""
+    import pandas as pd
+
+    from radiodeep.report.overlays import write_overlays
+
+    _, _, _, images, refs, preds = overlay_cohort
+    (tmp_path / "empty.nii.gz").write_bytes(b"")
+    pd.DataFrame([{"case_id": "STS_001", "dice": 1.0, "hd95_mm": 0.0, "low_dice": False},
+                  {"case_id": "BAD", "fold": "not run", "note": "not run: failed in ingest: case BAD: 4D"}]
+                 ).to_csv(tmp_path / "dice.csv", index=False)
+    order = write_overlays(tmp_path / "dice.csv", ["STS_001", "BAD"], [images["STS_001"], images["STS_001"]],
+                           [refs["STS_001"], str(tmp_path / "missing_ref.nii.gz")], [preds["STS_001"], str(tmp_path / "empty.nii.gz")],
+                           tmp_path / "contact_sheet.png")
+    assert order == ["STS_001"]
+    assert Image.open(tmp_path / "overlays" / "BAD.png").size[0] > 500
+    assert Image.open(tmp_path / "overlays" / "STS_001.png").size[0] > 500
