@@ -6,11 +6,15 @@ several step counts, and prints one row per count: steps, wall minutes of the st
 median out-of-fold Dice, cases below 0.5. The stage's own settings otherwise (config defaults).
 
     PYTHONPATH=. python bench/segmentation_curve.py WORKDIR --steps 100 300 700 [--threads 2]
+        [--architecture '{"channels": [8, 16, 32, 64, 128], "num_res_units": 0}']
+
+``--architecture`` overrides keys of the planned MONAI UNet arguments (the strides stay planned).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +33,7 @@ def main() -> None:
     ap.add_argument("workdir", type=Path)
     ap.add_argument("--steps", type=int, nargs="+", default=[100, 300, 700])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--architecture", type=json.loads, default={}, help="JSON: UNet arguments replacing the planned ones")
     args = ap.parse_args()
     res = args.workdir / "results"
     plan = res / "plan.json"
@@ -39,8 +44,10 @@ def main() -> None:
     config = yaml.safe_load((REPO / "config.yaml").read_text())["segment"]
     settings = {k: v for k, v in config.items() if k not in ("enabled", "mask_source", "min_icc")}
     settings.update({k: planned(plan, f"segment.{k}") for k in ("spacing", "patch_size", "architecture", "intensity")})
+    settings["architecture"] = {**settings["architecture"], **args.architecture}
     modality = yaml.safe_load(plan.read_text())["modality"]
-    print(f"{modality}: {len(cases)} cases, grid {settings['spacing']}, patch {settings['patch_size']}")
+    print(f"{modality}: {len(cases)} cases, grid {settings['spacing']}, patch {settings['patch_size']}, "
+          f"channels {settings['architecture']['channels']}, res units {settings['architecture']['num_res_units']}")
     print("steps minutes dice_mean dice_median n_below_0.5")
     for steps in args.steps:
         with tempfile.TemporaryDirectory() as tmp:
