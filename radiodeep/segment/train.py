@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TRAINING = {
     "architecture": {
         "name": "UNet", "spatial_dims": 3, "in_channels": 1, "out_channels": 2,
-        "channels": [8, 16, 32, 64, 128], "strides": [2, 2, 2, 2], "num_res_units": 0, "norm": "INSTANCE",
+        "channels": [16, 32, 64, 128, 256], "strides": [2, 2, 2, 2], "num_res_units": 1, "norm": "INSTANCE",
     },
     "patch_size": [48, 48, 48],
     "batch_size": 2,             # volumes per step

@@ -60,8 +60,7 @@ def test_pet_demo_patch_and_depth_are_the_demo_recipe():
     patch, strides, _ = rules.plan_patch(fps, seg)
     assert seg == [4.0, 4.0, 4.0] and patch == [48, 48, 48]
     assert rules.architecture(strides)["strides"] == [2, 2, 2, 2]
-    assert rules.architecture(strides)["channels"] == [8, 16, 32, 64, 128]
-    assert rules.architecture(strides)["num_res_units"] == 0
+    assert rules.architecture(strides)["channels"] == [16, 32, 64, 128, 256]
 
 
 def test_large_anisotropic_ct_gets_a_coarser_unet_grid_and_a_patch_its_network_takes():
