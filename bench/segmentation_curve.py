@@ -47,7 +47,7 @@ def main() -> None:
     settings["architecture"] = {**settings["architecture"], **args.architecture}
     modality = yaml.safe_load(plan.read_text())["modality"]
     print(f"{modality}: {len(cases)} cases, grid {settings['spacing']}, patch {settings['patch_size']}, "
-          f"channels {settings['architecture']['channels']}, res units {settings['architecture']['num_res_units']}")
+          f"architecture {settings['architecture']}")
     print("steps minutes dice_mean dice_median n_below_0.5")
     for steps in args.steps:
         with tempfile.TemporaryDirectory() as tmp:
