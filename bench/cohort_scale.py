@@ -87,8 +87,8 @@ def measure(work: Path, copies: int, cores: int, repo: Path) -> tuple[tuple, tup
                   "--configfile", str(work / "study.yaml")], env)
     per_stage = stages(work / "results" / "benchmarks")
     cases = list(manifest.case_id)
-    pd.DataFrame({"case_id": cases, "Image": [str(work / f"results/preprocess/{c}/image.nii.gz") for c in cases],
-                  "Mask": [str(work / f"results/preprocess/{c}/mask.nii.gz") for c in cases]}
+    pd.DataFrame({"case_id": cases, "Image": [str(work / f"results/preprocess/{c}/image.nii") for c in cases],
+                  "Mask": [str(work / f"results/preprocess/{c}/mask.nii") for c in cases]}
                  ).to_csv(work / "batch.csv", index=False)
     from radiodeep.radiomics import load_preset
     from radiodeep.radiomics.presets import pyradiomics_sections

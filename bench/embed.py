@@ -19,7 +19,7 @@ from radiodeep.seeds import seed_everything
 
 def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "results/preprocess")
-    cases = [CaseInput(d.name, d / "image.nii.gz", d / "mask.nii.gz") for d in sorted(root.iterdir()) if (d / "mask.nii.gz").exists()]
+    cases = [CaseInput(d.name, d / "image.nii", d / "mask.nii") for d in sorted(root.iterdir()) if (d / "mask.nii").exists()]
     if not cases:
         sys.exit(f"no preprocessed cases under {root}; run `snakemake --until preprocess` first")
     settings = {"backbone": "unet-encoder", "checkpoint": sys.argv[2]} if len(sys.argv) > 2 else {"backbone": "random", "resnet": {"depth": 18}}

@@ -101,8 +101,8 @@ def cohort(work: Path, cores: int, n_cases: int | None, repeats: int, blas_threa
                 str(work), "--cores", str(cores), "--config", f"manifest={work / 'manifest.csv'}"]
 
     _run(smk(["results/preprocess/qc.csv"]))  # every preprocess batch
-    batch = pd.DataFrame({"case_id": cases, "Image": [str(work / f"results/preprocess/{c}/image.nii.gz") for c in cases],
-                          "Mask": [str(work / f"results/preprocess/{c}/mask.nii.gz") for c in cases]})
+    batch = pd.DataFrame({"case_id": cases, "Image": [str(work / f"results/preprocess/{c}/image.nii") for c in cases],
+                          "Mask": [str(work / f"results/preprocess/{c}/mask.nii") for c in cases]})
     batch.to_csv(work / "batch.csv", index=False)
     from radiodeep.radiomics import load_preset
     from radiodeep.radiomics.presets import pyradiomics_sections

@@ -37,10 +37,10 @@ def main() -> None:
     args = ap.parse_args()
     res = args.workdir / "results"
     plan = res / "plan.json"
-    cases = sorted(p.name for p in (res / "preprocess").iterdir() if (p / "mask.nii.gz").exists())
+    cases = sorted(p.name for p in (res / "preprocess").iterdir() if (p / "mask.nii").exists())
     table = pd.DataFrame({"case_id": cases, "patient_id": cases,
-                          "image": [str(res / "preprocess" / c / "image.nii.gz") for c in cases],
-                          "mask": [str(res / "preprocess" / c / "mask.nii.gz") for c in cases]})
+                          "image": [str(res / "preprocess" / c / "image.nii") for c in cases],
+                          "mask": [str(res / "preprocess" / c / "mask.nii") for c in cases]})
     config = yaml.safe_load((REPO / "config.yaml").read_text())["segment"]
     settings = {k: v for k, v in config.items() if k not in ("enabled", "mask_source", "min_icc")}
     settings.update({k: planned(plan, f"segment.{k}") for k in ("spacing", "patch_size", "architecture", "intensity")})

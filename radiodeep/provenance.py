@@ -80,11 +80,23 @@ def iter_seeds(config: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield name, value
 
 
-def device_info() -> dict[str, Any]:
-    """The compute device: CPU always; CUDA name and torch settings when torch is installed."""
+def uses_torch(config: Mapping) -> bool:
+    """Whether a run with ``config`` trains or runs a network: the U-Net (``segment.enabled``)
+    or deep features in a model's feature sets (``deep``, or fusion with a ``deep`` source)."""
+    model = config.get("model") or {}
+    sets = set(model.get("feature_sets") or [])
+    fused = bool(sets & {"early_fusion", "late_fusion"}) and "deep" in (model.get("fusion_sources") or [])
+    return bool((config.get("segment") or {}).get("enabled", True)) or "deep" in sets or fused
+
+
+def device_info(torch_used: bool = True) -> dict[str, Any]:
+    """The compute device: CPU always; CUDA name and torch settings when torch is installed and
+    the run uses it (importing torch costs ~2 s of CPU: a radiomics-only run skips it)."""
     info: dict[str, Any] = {"platform": platform.platform(), "machine": platform.machine(),
                             "cpu_count": os.cpu_count(), "device": "cpu"}
-    if find_spec("torch") is not None:
+    if not torch_used:
+        info["torch"] = "not used by this run"
+    elif find_spec("torch") is not None:
         import torch
 
         info["torch_threads"] = torch.get_num_threads()
@@ -134,7 +146,7 @@ def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
         "seeds": {**dict(iter_seeds(config)), "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "")},
         "python": platform.python_version(),
         "packages": package_versions(),
-        "device": device_info(),
+        "device": device_info(uses_torch(config)),
         "manifest_sha256": sha256_file(manifest_path) if manifest_path else "",
         **resolved_links({"manifest": str(manifest_path) if manifest_path else ""}),
         "inputs": input_hashes(manifest),

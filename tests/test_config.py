@@ -25,7 +25,7 @@ def test_command_line_strings_get_the_schema_types():
     assert out["radiomics"]["labels"] is None and out["segment"] == {"patch_size": "auto", "tta": True}
     assert out["modality"] == "MR"
     check({**out}, SCHEMA)  # valid now
-    with pytest.raises(RadiodeepError, match="is not of type 'integer'"):
+    with pytest.raises(RadiodeepError, match="'segment.tta': 'true' is not of type 'boolean'"):
         check(cli, SCHEMA)
 
 

@@ -16,6 +16,7 @@ from radiodeep.provenance import (
     iter_seeds,
     provenance_hash,
     provenance_table,
+    uses_torch,
     write_provenance,
 )
 from tests.conftest import REPO
@@ -40,6 +41,16 @@ def test_record_content(record):
     assert len(prov["git"]["commit"]) == 40  # the repository is a git checkout
     assert prov["device"]["device"] in ("cpu", "cuda")
     assert "numpy" in prov["packages"] and "scikit-learn" in prov["packages"]
+
+
+def test_torch_recorded_only_for_runs_that_use_a_network(record):
+    prov, _, _ = record  # segment.enabled defaults to true: the U-Net runs
+    assert "torch_threads" in prov["device"] and "cuda_available" in prov["device"]
+    radiomics_only = {"segment": {"enabled": False}, "model": {"feature_sets": ["handcrafted"]}}
+    assert not uses_torch(radiomics_only)
+    assert uses_torch({**radiomics_only, "model": {"feature_sets": ["early_fusion"], "fusion_sources": ["handcrafted", "deep"]}})
+    assert not uses_torch({**radiomics_only, "model": {"feature_sets": ["early_fusion"], "fusion_sources": ["handcrafted", "clinical"]}})
+    assert uses_torch({**radiomics_only, "model": {"feature_sets": ["deep"]}})
 
 
 def test_hash_ignores_time_and_detects_edits(record):

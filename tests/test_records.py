@@ -35,18 +35,20 @@ def cases(tmp_path) -> list[dict]:
 def test_ingest_batch_equals_per_case_and_records_hashes(cases, tmp_path):
     out = tmp_path / "ingest"
     (out / "BAD").mkdir(parents=True)
-    (out / "BAD" / "image.nii.gz").write_bytes(b"stale output of an earlier run")
+    (out / "BAD" / "image.nii").write_bytes(b"stale output of an earlier run")
     record = ingest_batch(cases, out, tmp_path / "ingest_1.json", on_error="skip", modality="PET")
     assert json.loads((tmp_path / "ingest_1.json").read_text()) == json.loads(json.dumps(record))
     assert [c["status"] for c in record["cases"].values()] == ["ok", "failed", "ok"]
     assert record["cases"]["BAD"]["reason"].startswith(f"case BAD, file {tmp_path / '4d.nii.gz'}")
-    assert not (out / "BAD" / "image.nii.gz").exists()  # no stale image beside a failure record
+    assert not (out / "BAD" / "image.nii").exists()  # no stale image beside a failure record
     ok = record["cases"]["STS_003"]["sha256"]
     assert ok == {k: sha256_file(out / "STS_003" / f) for k, f in
-                  (("header", "header.json"), ("image", "image.nii.gz"), ("mask", "mask.nii.gz"))}
-    alone = ingest_case(cases[2]["image"], cases[2]["mask"], tmp_path / "alone", case_id="STS_003", modality="PET")
+                  (("fingerprint", "fingerprint.npz"), ("header", "header.json"), ("image", "image.nii"), ("mask", "mask.nii"))}
+    alone = ingest_case(cases[2]["image"], cases[2]["mask"], tmp_path / "alone", case_id="STS_003", modality="PET",
+                         suffix=".nii", fingerprint=True)
     assert json.loads((out / "STS_003" / "header.json").read_text()) == json.loads(json.dumps(alone))
-    assert sha256_file(tmp_path / "alone" / "image.nii.gz") == ok["image"]
+    assert sha256_file(tmp_path / "alone" / "image.nii") == ok["image"]
+    assert sha256_file(tmp_path / "alone" / "fingerprint.npz") == ok["fingerprint"]  # no timestamp in it
     assert failed_cases([record]) == {"BAD": f"ingest: {record['cases']['BAD']['reason']}"}
 
 
@@ -56,17 +58,17 @@ def test_ingest_batch_fail_names_case_file_and_fix(cases, tmp_path):
     msg = str(err.value)
     assert msg.startswith(f"case BAD, file {tmp_path / '4d.nii.gz'}: ") and "set on_error: skip" in msg
     assert "\n" not in msg and not (tmp_path / "ingest_1.json").exists()
-    assert (tmp_path / "ingest" / "STS_001" / "image.nii.gz").exists()  # cases before it were done
+    assert (tmp_path / "ingest" / "STS_001" / "image.nii").exists()  # cases before it were done
 
 
 def test_preprocess_batch_skips_upstream_and_own_failures(cases, tmp_path):
     ingest = ingest_batch(cases, tmp_path / "ingest", tmp_path / "ingest_1.json", on_error="skip", modality="PET")
-    mask = sitk.ReadImage(str(tmp_path / "ingest" / "STS_003" / "mask.nii.gz"))
+    mask = sitk.ReadImage(str(tmp_path / "ingest" / "STS_003" / "mask.nii"))
     dot = np.zeros(sitk.GetArrayViewFromImage(mask).shape, np.uint8)
     dot[5, 5, 5] = 1  # one voxel: 24 mm resampling loses it
     one = sitk.GetImageFromArray(dot)
     one.CopyInformation(mask)
-    sitk.WriteImage(one, str(tmp_path / "ingest" / "STS_003" / "mask.nii.gz"))
+    sitk.WriteImage(one, str(tmp_path / "ingest" / "STS_003" / "mask.nii"))
     rows = [{"case_id": c["case_id"], "has_reference_mask": True} for c in cases]
     record = preprocess_batch(rows, tmp_path / "ingest", tmp_path / "pre", tmp_path / "pre_1.json",
                               {**SETTINGS, "spacing": [24.0, 24.0, 24.0]}, upstream=failed_cases([ingest]), on_error="skip")

@@ -150,7 +150,7 @@ def run_cross_image_qc(units: Sequence[Mapping[str, str]], ingest_records: Seque
         patients[u["parent_id"]] = u["patient_id"]
         masks = cases.setdefault(u["parent_id"], {})
         if u["case_id"] not in failed:
-            masks[u["image_name"]] = Path(ingest_dir) / u["case_id"] / "mask.nii.gz"
+            masks[u["image_name"]] = Path(ingest_dir) / u["case_id"] / "mask.nii"  # the ingest batch's uncompressed copy
     table = cross_image_qc(cases, patients, images, max_centroid_mm, max_volume_ratio)
     for i in table.index[table["status"] == "missing_image"]:
         unit = {name: f"{table.at[i, 'case_id']}__{name}" for name in str(table.at[i, "image_a"]).split(",")}

@@ -122,8 +122,10 @@ def ingest_case(
     required_label: int | None = 1,
     frame_of_reference: str = "check",
     trust_geometry_cases: Sequence[str] = (),
+    suffix: str = ".nii.gz",
+    fingerprint: bool = False,
 ) -> dict:
-    """Write ``out_dir/image.nii.gz``, ``out_dir/mask.nii.gz`` and ``out_dir/header.json``.
+    """Write ``out_dir/image<suffix>``, ``out_dir/mask<suffix>`` and ``out_dir/header.json``.
 
     Args:
         image: NIfTI/NRRD file or DICOM folder.
@@ -143,6 +145,10 @@ def ingest_case(
             ``trust_geometry`` (accepted with a warning when its contours lie inside the image;
             ``frame_of_reference: mismatch`` in the header and QC table).
         trust_geometry_cases: case ids that get ``trust_geometry`` whatever ``frame_of_reference`` says.
+        suffix: the images' file type: ``.nii.gz`` (gzip) or ``.nii`` (uncompressed: the
+            workflow's internal copies, :data:`radiodeep.records.INTERNAL_SUFFIX`).
+        fingerprint: also write ``out_dir/fingerprint.npz``, what the cohort plan needs of the
+            case (:func:`radiodeep.plan.fingerprint.save_fingerprint`), while the image is in memory.
 
     Returns:
         The header dictionary (acquisition fields, geometry, ROI voxel count).
@@ -189,14 +195,20 @@ def ingest_case(
         msk.CopyInformation(img)
         header["roi_voxels"] = 0
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_image(img, out_dir / "image.nii.gz")
-    write_image(msk, out_dir / "mask.nii.gz")
+    write_image(img, out_dir / f"image{suffix}")
+    write_image(msk, out_dir / f"mask{suffix}")
     write_json(header, out_dir / "header.json")
+    if fingerprint:
+        from radiodeep.plan.fingerprint import save_fingerprint
+
+        save_fingerprint(out_dir / "fingerprint.npz", case_id, img, msk, modality)
     log.info("case %s: ingested %s", case_id, image_path.name)
     return header
 
 
-INGEST_FILES = ("image.nii.gz", "mask.nii.gz", "header.json")
+def ingest_files(suffix: str, fingerprint: bool = False) -> tuple[str, ...]:
+    """The files :func:`ingest_case` writes into a case's folder."""
+    return f"image{suffix}", f"mask{suffix}", "header.json", *(("fingerprint.npz",) if fingerprint else ())
 
 
 def ingest_batch(
@@ -212,22 +224,25 @@ def ingest_batch(
     Args:
         cases: one dict per case with ``case_id``, ``image`` and optional ``mask``, ``roi``,
             ``series_uid`` (the manifest's columns).
-        out_root: each case goes to ``out_root/<case_id>/`` (image, mask, header.json).
+        out_root: each case goes to ``out_root/<case_id>/`` (image.nii, mask.nii: uncompressed,
+            :data:`radiodeep.records.INTERNAL_SUFFIX`; header.json; fingerprint.npz for the plan).
         out_record: the batch record (:mod:`radiodeep.records`): per case ``ok`` with the
-            SHA-256 of its three files, or ``failed`` with the reason (``on_error='skip'``).
+            SHA-256 of its files, or ``failed`` with the reason (``on_error='skip'``).
         settings: :func:`ingest_case`'s keyword arguments shared by every case (modality,
             grid_tolerance_mm, slice_spacing, slice_tolerance_mm, uid_salt, keep_uids, default_roi).
     """
-    from radiodeep.records import run_batch_cases
+    from radiodeep.records import INTERNAL_SUFFIX, run_batch_cases
 
     out_root = Path(out_root)
     rows = {c["case_id"]: c for c in cases}
+    files = ingest_files(INTERNAL_SUFFIX, fingerprint=True)
 
     def run_one(case_id: str) -> dict[str, Path]:
         row = rows[case_id]
         ingest_case(row["image"], row.get("mask") or None, out_root / case_id, case_id=case_id,
-                    roi=row.get("roi") or None, series_uid=row.get("series_uid") or None, **settings)
-        return {name.split(".")[0]: out_root / case_id / name for name in INGEST_FILES}
+                    roi=row.get("roi") or None, series_uid=row.get("series_uid") or None,
+                    suffix=INTERNAL_SUFFIX, fingerprint=True, **settings)
+        return {name.split(".")[0]: out_root / case_id / name for name in files}
 
     return run_batch_cases("ingest", list(rows), run_one, out_record, on_error=on_error,
-                           cleanup=lambda c: [out_root / c / name for name in INGEST_FILES])
+                           cleanup=lambda c: [out_root / c / name for name in files])

@@ -8,7 +8,9 @@ stage's z-score), plus a fixed-size, seeded sample of ROI voxels for cohort perc
 
 from __future__ import annotations
 
+import io
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -36,26 +38,20 @@ def roi_extent_mm(roi: np.ndarray, spacing) -> list[float]:
     return [float(e * s) for e, s in zip(edges, spacing, strict=True)]
 
 
-def case_fingerprint(case_id: str, image_path: str | Path, mask_path: str | Path | None, modality: str,
-                     mr_reference: str = "body", seed: int = 0) -> dict:
-    """The fingerprint of one ingested case (see module docstring); ``mask_path`` None: grid only."""
-    image = read_image(image_path, case_id, check_gzip=False)
-    spacing = [float(s) for s in image.GetSpacing()]
+def _grid_and_roi(case_id: str, image: sitk.Image, roi: np.ndarray | None, modality: str, spacing: list[float]) -> dict:
     out = {"case_id": case_id, "modality": modality, "spacing": spacing, "size": [int(s) for s in image.GetSize()]}
-    if not mask_path:
-        return out
-    mask = read_label_map(mask_path, case_id, check_gzip=False)
-    roi = sitk.GetArrayViewFromImage(mask) > 0
-    n = int(np.count_nonzero(roi))
-    out.update({"roi_voxels": n, "roi_volume_mm3": float(n * np.prod(spacing)), "roi_extent_mm": roi_extent_mm(roi, spacing)})
-    if n == 0:
-        return out
-    if modality == "MR":
-        from radiodeep.preprocess.intensity import normalise_intensity
+    if roi is not None:
+        n = int(np.count_nonzero(roi))
+        out.update({"roi_voxels": n, "roi_volume_mm3": float(n * np.prod(spacing)), "roi_extent_mm": roi_extent_mm(roi, spacing)})
+    return out
 
-        image = normalise_intensity(image, "MR", mask, mr_reference, case_id)
+
+def _roi_values(image: sitk.Image, roi: np.ndarray) -> np.ndarray:
     values = sitk.GetArrayViewFromImage(image)[roi].astype(np.float64)
-    values = values[np.isfinite(values)]
+    return values[np.isfinite(values)]
+
+
+def _with_intensities(out: dict, values: np.ndarray, seed: int) -> dict:
     if values.size == 0:
         return out
     p = np.percentile(values, [0.5, 99.5])
@@ -65,3 +61,62 @@ def case_fingerprint(case_id: str, image_path: str | Path, mask_path: str | Path
                 "roi_p99_5": float(p[1]), "roi_mean": float(values.mean()), "roi_sd": float(values.std()),
                 "sample": sample.astype(np.float32)})
     return out
+
+
+def case_fingerprint(case_id: str, image_path: str | Path, mask_path: str | Path | None, modality: str,
+                     mr_reference: str = "body", seed: int = 0) -> dict:
+    """The fingerprint of one ingested case (see module docstring); ``mask_path`` None: grid only."""
+    image = read_image(image_path, case_id, check_gzip=False)
+    spacing = [float(s) for s in image.GetSpacing()]
+    if not mask_path:
+        return _grid_and_roi(case_id, image, None, modality, spacing)
+    mask = read_label_map(mask_path, case_id, check_gzip=False)
+    roi = sitk.GetArrayViewFromImage(mask) > 0
+    out = _grid_and_roi(case_id, image, roi, modality, spacing)
+    if out["roi_voxels"] == 0:
+        return out
+    if modality == "MR":
+        from radiodeep.preprocess.intensity import normalise_intensity
+
+        image = normalise_intensity(image, "MR", mask, mr_reference, case_id)
+    return _with_intensities(out, _roi_values(image, roi), seed)
+
+
+def save_fingerprint(path: str | Path, case_id: str, image: sitk.Image, mask: sitk.Image, modality: str) -> None:
+    """What :func:`case_fingerprint` would read from the ingested image and mask, saved by the
+    ingest batch that holds them (``.npz``: grid, ROI size and extent, the ROI's voxel values),
+    so that the plan reads these small files instead of every image. The spacing is rounded to
+    float32 as NIfTI stores it. MR is saved without values: their z-score needs
+    ``preprocess.mr_reference``, and the plan reads such a case's image (:func:`load_fingerprint`)."""
+    from radiodeep.io import atomic_path
+
+    spacing = [float(np.float32(s)) for s in image.GetSpacing()]
+    roi = sitk.GetArrayViewFromImage(mask) > 0
+    fields = _grid_and_roi(case_id, image, roi, modality, spacing)
+    arrays = {"spacing": np.array(spacing), "size": np.array(fields["size"]), "roi_voxels": np.array(fields["roi_voxels"]),
+              "roi_extent_mm": np.array(fields["roi_extent_mm"])}
+    if modality != "MR" and fields["roi_voxels"]:
+        arrays["values"] = _roi_values(sitk.Cast(image, sitk.sitkFloat32), roi).astype(np.float32)
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as npz:  # np.savez, but without timestamps
+        for name, array in arrays.items():
+            buf = io.BytesIO()
+            np.save(buf, array, allow_pickle=False)
+            npz.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buf.getvalue())
+
+
+def load_fingerprint(path: str | Path, case_id: str, modality: str, has_mask: bool = True, seed: int = 0) -> dict | None:
+    """The fingerprint from :func:`save_fingerprint`'s file, equal to :func:`case_fingerprint` of
+    the ingested files; None when the plan must read the image instead (MR with an ROI)."""
+    with np.load(path, allow_pickle=False) as saved:
+        spacing = [float(s) for s in saved["spacing"]]
+        out = {"case_id": case_id, "modality": modality, "spacing": spacing, "size": [int(s) for s in saved["size"]]}
+        if not has_mask:
+            return out
+        n = int(saved["roi_voxels"])
+        out.update({"roi_voxels": n, "roi_volume_mm3": float(n * np.prod(spacing)),
+                    "roi_extent_mm": [float(e) for e in saved["roi_extent_mm"]]})
+        if n == 0:
+            return out
+        if "values" not in saved:
+            return None
+        return _with_intensities(out, saved["values"].astype(np.float64), seed)

@@ -10,7 +10,7 @@ import numpy as np
 
 from radiodeep.io import read_json, write_json
 from radiodeep.plan import rules
-from radiodeep.plan.fingerprint import case_fingerprint
+from radiodeep.plan.fingerprint import case_fingerprint, load_fingerprint
 
 log = logging.getLogger(__name__)
 AUTO = "auto"
@@ -103,12 +103,17 @@ def make_plan(fps: list[dict], config: dict, preset_bin_width: float | None, bin
 def plan_cohort(cases: list[dict], config: dict, out_json: str | Path, preset_bin_width: float | None = None,
                 bin_width_set: bool = False, model_folds: tuple | None = None) -> dict:
     """Fingerprint ``cases`` (dicts with case_id, image, mask: the ingest stage's outputs; mask
-    None or empty when the case has none) and write the plan to ``out_json``; ``model_folds`` is
-    the (value, source, reason) of the outer folds, planned from the manifest at parse time."""
+    None or empty when the case has none; optional ``fingerprint``: the ingest batch's saved
+    fingerprint, read instead of the images where it suffices) and write the plan to
+    ``out_json``; ``model_folds`` is the (value, source, reason) of the outer folds, planned
+    from the manifest at parse time."""
     fps = []
+    modality, seed = config["modality"], config.get("seed", 0)
     for i, c in enumerate(cases):
-        fps.append(case_fingerprint(c["case_id"], c["image"], c.get("mask") or None, config["modality"],
-                                    config["preprocess"]["mr_reference"], seed=config.get("seed", 0) + i))
+        mask = c.get("mask") or None
+        fp = load_fingerprint(c["fingerprint"], c["case_id"], modality, bool(mask), seed + i) if Path(c.get("fingerprint") or "").is_file() else None
+        fps.append(fp if fp is not None else case_fingerprint(c["case_id"], c["image"], mask, modality,
+                                                              config["preprocess"]["mr_reference"], seed=seed + i))
     plan = make_plan(fps, config, preset_bin_width, bin_width_set)
     if model_folds is not None:  # planned from the manifest while the workflow parses (radiodeep.manifest.planned_folds)
         plan["settings"]["model.folds"] = _entry(*model_folds)

@@ -63,7 +63,6 @@ def preprocess_case(
     return summary
 
 
-PREPROCESS_FILES = ("image.nii.gz", "mask.nii.gz")
 
 
 def preprocess_batch(
@@ -80,22 +79,24 @@ def preprocess_batch(
 
     Args:
         cases: one dict per case with ``case_id`` and ``has_reference_mask``.
-        in_root, out_root: case ``c`` is read from ``in_root/c/{image,mask}.nii.gz`` (ingest's
-            output) and written to ``out_root/c/``.
+        in_root, out_root: case ``c`` is read from ``in_root/c/{image,mask}.nii`` (ingest's
+            output) and written to ``out_root/c/{image,mask}.nii`` (uncompressed internal files,
+            :data:`radiodeep.records.INTERNAL_SUFFIX`).
         settings: ``modality``, ``spacing``, ``interpolator``, ``mr_reference`` (the workflow
             builds this dict in one place, ``PREPROCESS_SETTINGS`` in preprocess.smk).
         upstream: ``{case: reason}`` of cases that failed in ingest: recorded failed, not run.
     """
-    from radiodeep.records import run_batch_cases
+    from radiodeep.records import INTERNAL_SUFFIX, run_batch_cases
 
     in_root, out_root = Path(in_root), Path(out_root)
+    files = (f"image{INTERNAL_SUFFIX}", f"mask{INTERNAL_SUFFIX}")
     has_mask = {c["case_id"]: bool(c.get("has_reference_mask", True)) for c in cases}
 
     def run_one(case_id: str) -> tuple[dict[str, Path], dict]:
         src, dst = in_root / case_id, out_root / case_id
-        summary = preprocess_case(src / "image.nii.gz", src / "mask.nii.gz", dst / "image.nii.gz", dst / "mask.nii.gz",
+        summary = preprocess_case(src / files[0], src / files[1], dst / files[0], dst / files[1],
                                   case_id=case_id, has_reference_mask=has_mask[case_id], check_gzip=False, **settings)
-        return {name.split(".")[0]: dst / name for name in PREPROCESS_FILES}, summary
+        return {name.split(".")[0]: dst / name for name in files}, summary
 
     return run_batch_cases("preprocess", list(has_mask), run_one, out_record, on_error=on_error, upstream=upstream,
-                           cleanup=lambda c: [out_root / c / name for name in PREPROCESS_FILES])
+                           cleanup=lambda c: [out_root / c / name for name in files])

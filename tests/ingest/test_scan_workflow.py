@@ -73,7 +73,7 @@ def test_draft_manifest_runs_unedited_through_workflow(tree, tmp_path):
     qc = pd.read_csv(res / "ingest" / "qc.csv")
     assert sorted(qc["case_id"]) == sorted(m["case_id"]) and (qc["units"] == "SUVbw").all()
     first, second = m[m["patient_id"] == m.loc[m["series_uid"] == second_uid, "patient_id"].iloc[0]]["case_id"]
-    a, b = read(res / "ingest" / first / "image.nii.gz"), read(res / "ingest" / second / "image.nii.gz")
+    a, b = read(res / "ingest" / first / "image.nii"), read(res / "ingest" / second / "image.nii")
     assert abs(b.max() / a.max() - 1.1) < 1e-4  # the series_uid column picked each series
     wide = pd.read_csv(res / "features" / "radiomics.csv")
     assert sorted(wide["case_id"]) == sorted(m["case_id"]) and wide.filter(like="original_").shape[1] == 107

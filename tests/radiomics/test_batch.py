@@ -12,7 +12,7 @@ import SimpleITK as sitk
 from radiodeep.errors import CaseError
 from radiodeep.images import read_image
 from radiodeep.radiomics import load_preset, run_batch, run_case
-from radiodeep.radiomics.batches import even_batches
+from radiodeep.radiomics.batches import even_batches, planned_batch_size
 from tests.conftest import DEMO, make_volume
 
 CASES = ["STS_001", "STS_002", "STS_003"]
@@ -32,6 +32,18 @@ def test_even_batches():
     assert even_batches([], 5) == []
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
         even_batches(cases, 0)
+
+
+def test_planned_batch_size_one_batch_per_core_within_bounds():
+    # auto on one machine: one batch per core, 30-250 cases; even_batches then rounds the count
+    # up to a multiple of the cores
+    plan = {(n, cores): len(even_batches(list(range(n)), planned_batch_size("auto", n, cores), cores))
+            for n in (12, 51, 204, 1020, 2000) for cores in (1, 2, 8)}
+    assert plan[(204, 2)] == 2 and plan[(1020, 2)] == 6 and plan[(2000, 1)] == 8  # 102, 170, 250 cases
+    assert plan[(51, 2)] == 2 and plan[(12, 2)] == 2 and plan[(204, 8)] == 8 and plan[(1020, 8)] == 8
+    assert all(k % cores == 0 or k == n for (n, cores), k in plan.items())
+    assert planned_batch_size("auto", 1020, 2, cluster=True) == 30  # many small jobs over the nodes
+    assert planned_batch_size(7, 1020, 2) == planned_batch_size(7, 1020, 2, cluster=True) == 7  # as set
 
 
 def test_batch_records_equal_the_per_case_path(tmp_path):

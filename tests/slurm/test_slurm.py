@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from radiodeep.cluster import parse_mem_mb, plan_slurm
-from radiodeep.radiomics.batches import even_batches
+from radiodeep.radiomics.batches import even_batches, planned_batch_size
 from tests.conftest import LIGHT_STAGES, REPO, copy_demo_subset
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -136,7 +136,8 @@ def batch_counts(cluster: Cluster, n_cases: int, study: dict, cases_per_group: i
     """Ingest (= preprocess) and radiomics batch jobs of an n-case study on this node (ingest.smk, radiomics.smk)."""
     cores = min(plan_slurm(cluster.cpus, cluster.mem_mb, cases_per_group=cases_per_group).cores, os.cpu_count())
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    sizes = [study.get(stage, {}).get("batch_size", config[stage]["batch_size"]) for stage in ("ingest", "radiomics")]
+    sizes = [planned_batch_size(study.get(stage, {}).get("batch_size", config[stage]["batch_size"]), n_cases, cores, cluster=True)
+             for stage in ("ingest", "radiomics")]
     return tuple(len(even_batches(list(range(n_cases)), size, cores)) for size in sizes)
 
 
@@ -241,8 +242,8 @@ def test_failing_case_reported_others_finish(cluster, tmp_path):
     assert sorted(records) == sorted(Path(t).stem for t in targets if t != bad_batch)
     done = sorted(c for rec in records.values() for c, entry in rec["cases"].items() if entry["status"] == "ok")
     assert done == sorted(set(manifest.case_id) - {bad})
-    assert all((tmp_path / "results" / "ingest" / c / "image.nii.gz").exists() for c in done)
-    assert not (tmp_path / "results" / "ingest" / bad / "image.nii.gz").exists()
+    assert all((tmp_path / "results" / "ingest" / c / "image.nii").exists() for c in done)
+    assert not (tmp_path / "results" / "ingest" / bad / "image.nii").exists()
 
 
 def test_cohort_larger_than_a_group_fits_a_small_node(cluster, tmp_path):
@@ -272,7 +273,7 @@ def test_cohort_larger_than_a_group_fits_a_small_node(cluster, tmp_path):
     assert all(len(rec["cases"]) == 1 for rec in records.values())
     done = sorted(c for rec in records.values() for c, entry in rec["cases"].items() if entry["status"] == "ok")
     assert done == sorted(manifest.case_id)
-    assert all((tmp_path / "results" / "ingest" / c / "image.nii.gz").exists() for c in done)
+    assert all((tmp_path / "results" / "ingest" / c / "image.nii").exists() for c in done)
 
 
 def test_unschedulable_job_stops_the_run_with_slurm_reason(cluster, tmp_path):

@@ -108,7 +108,7 @@ def test_skip_leaves_no_image_for_a_failed_case(skipped):
     results = skipped / "results"
     for case in ("BAD_4D", "BAD_TRUNC"):
         assert not (results / "ingest" / case).exists() or not any((results / "ingest" / case).iterdir())
-    assert not (results / "preprocess" / "BAD_VOXEL" / "image.nii.gz").exists()
+    assert not (results / "preprocess" / "BAD_VOXEL" / "image.nii").exists()
     qc = pd.read_csv(results / "ingest" / "qc.csv").set_index("case_id")
     assert qc.loc["BAD_4D", "stage"] == "ingest" and qc.loc["BAD_4D", "status"] == "failed"
     assert (qc.loc[[*GOOD, UNLABELLED, "BAD_VOXEL"], "status"] == "ok").all()

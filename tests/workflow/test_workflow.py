@@ -54,7 +54,7 @@ def test_batched_rule_records_equal_the_per_case_path(small_run, tmp_path):
     assert len(jsons) == 12 and config["radiomics"]["batch_size"] == 3
     for path in jsons[:2] + jsons[-1:]:
         case = path.stem
-        alone = run_case(res / "preprocess" / case / "image.nii.gz", res / "preprocess" / case / "mask.nii.gz",
+        alone = run_case(res / "preprocess" / case / "image.nii", res / "preprocess" / case / "mask.nii",
                          tmp_path / f"{case}.json", params, case)
         assert json.loads(path.read_text()) == json.loads((tmp_path / f"{case}.json").read_text())
         assert alone["status"] == "ok" and len(alone["features"]) == 107

@@ -9,6 +9,7 @@ from radiodeep.errors import ManifestError
 from radiodeep.manifest import outcome_problems, planned_folds, read_manifest
 from radiodeep.provenance import config_hash
 from radiodeep.radiomics.presets import load_preset
+from radiodeep.radiomics.batches import planned_batch_size
 
 # --config values arrive as strings below the top level: typed by the schema, then checked with
 # one line per problem; snakemake's validate then fills the defaults.
@@ -77,6 +78,14 @@ def batch_cores():
     except WorkflowError:
         cores = 1
     return max(1, min(int(cores), os.cpu_count() or 1))
+
+
+def batch_size(setting, n):
+    """Cases per batch job for n cases (radiodeep.radiomics.batches.planned_batch_size): a
+    number as set, or auto: one batch per core with --cores on one machine, 30 under a cluster
+    executor or --jobs (the submit host and a node's job plan alike)."""
+    clustered = workflow.resource_settings.nodes is not None or workflow.remote_exec
+    return planned_batch_size(setting, n, batch_cores(), clustered)
 
 
 def ingest_rows(cases):

@@ -1,5 +1,6 @@
-# Ingest in batches: one job reads ingest.batch_size cases (split evenly over --cores) in one
-# process and writes results/ingest/{case}/{image,mask}.nii.gz + header.json per case and one
+# Ingest in batches: one job reads ingest.batch_size cases (auto: one batch per core, 30-250
+# cases; split evenly over --cores) in one
+# process and writes results/ingest/{case}/{image,mask}.nii (uncompressed) + header.json per case and one
 # batch record, results/ingest/batches/ingest_<i>.json (per case ok + SHA-256 of its files, or
 # failed + reason): the job's only declared output (radiodeep/records.py says why).
 from radiodeep.radiomics.batches import even_batches
@@ -10,7 +11,11 @@ INGEST_BATCHES = {
         (  # batches of one image name each (images.smk): one modality per batch
             b
             for units in IMAGE_GROUPS.values()
-            for b in even_batches(units, config["ingest"]["batch_size"], batch_cores())
+            for b in even_batches(
+                units,
+                batch_size(config["ingest"]["batch_size"], len(units)),
+                batch_cores(),
+            )
         ),
         start=1,
     )

@@ -23,8 +23,9 @@ for _group, _units in IMAGE_GROUPS.items():  # one plan per image name (images.s
             runtime=30,
         params:
             cases=_units,
-            images=expand("results/ingest/{case}/image.nii.gz", case=_units),
-            masks=expand("results/ingest/{case}/mask.nii.gz", case=_units),
+            images=expand("results/ingest/{case}/image.nii", case=_units),
+            masks=expand("results/ingest/{case}/mask.nii", case=_units),
+            fingerprints=expand("results/ingest/{case}/fingerprint.npz", case=_units),  # read instead of the images
             config={
                 **{
                     k: config[k]

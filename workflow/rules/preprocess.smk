@@ -1,5 +1,5 @@
 # Preprocess in the ingest batches: preprocess_<i> reads ingest_<i>'s record and images, writes
-# results/preprocess/{case}/{image,mask}.nii.gz per case and the batch record
+# results/preprocess/{case}/{image,mask}.nii (uncompressed, internal) per case and the batch record
 # results/preprocess/batches/preprocess_<i>.json. Cases that failed ingest (on_error: skip)
 # are recorded failed, not run. Downstream rules depend on the records (preprocessed()).
 
@@ -15,8 +15,8 @@ PREPROCESS_RECORD = {
     for name, batch in INGEST_BATCHES.items()
     for c in batch
 }
-PREPROCESSED_IMAGE = "results/preprocess/{case}/image.nii.gz"
-PREPROCESSED_MASK = "results/preprocess/{case}/mask.nii.gz"
+PREPROCESSED_IMAGE = "results/preprocess/{case}/image.nii"
+PREPROCESSED_MASK = "results/preprocess/{case}/mask.nii"
 
 
 for name, batch in INGEST_BATCHES.items():

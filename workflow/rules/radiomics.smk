@@ -29,7 +29,9 @@ def radiomics_jobs():
         for batch in (
             b
             for g in groups
-            for b in even_batches(g, RADIOMICS_CONFIG["batch_size"], batch_cores())
+            for b in even_batches(
+                g, batch_size(RADIOMICS_CONFIG["batch_size"], len(g)), batch_cores()
+            )
         ):  # one image name (modality) per batch
             counts[name] = counts.get(name, 0) + 1
             yield f"{name}_{counts[name]}", batch, [masks[c] for c in batch], sub
