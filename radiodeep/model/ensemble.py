@@ -8,8 +8,8 @@ model and tree ensembles are the families that win most often, and they win on d
 do). Averaging their probabilities, fitted on the same training data, is rarely far below the
 best of them; picking one by inner-CV AUC on 40-200 cases is noisier than averaging. The L1
 member's C is the sparsest within one standard error of the best inner AUC: on a table without
-signal it keeps no feature (a constant score that leaves the trees' ranking alone) instead of
-adding a model fitted to noise, which pulled the previous two-member average below the forest
+signal it keeps few or no features (none: a constant score that leaves the trees' ranking
+alone) instead of adding a model fitted to noise, which pulled the previous two-member average below the forest
 alone on weak-signal tables (bench/radmlbench.py, README "The auto model").
 
 Everything here is fitted on the data ``fit`` receives (an outer training fold), so the outer
@@ -79,8 +79,8 @@ class GroupedLogisticCV(ClassifierMixin, BaseEstimator):
         random_state: seed of the inner folds and the solver.
         rule: ``"best"`` takes the C of the highest mean inner AUC; ``"1se"`` the smallest C (the
             sparsest model) whose mean inner AUC is within one standard error (over inner folds)
-            of the best (glmnet's lambda.1se): on tables without signal it keeps no feature
-            (a constant score) instead of a model fitted to noise.
+            of the best (glmnet's lambda.1se): on tables without signal it keeps few or no
+            features instead of a model fitted to noise.
     """
 
     def __init__(self, Cs=C_GRID, l1_ratio: float = 1.0, cv: int = 3, class_weight=None, random_state=None, rule: str = "best"):
