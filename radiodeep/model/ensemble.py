@@ -1,12 +1,16 @@
-"""The default classifier (``auto``): an in-fold average of an L1-logistic regression tuned over a
-C grid by patient-grouped inner CV and a random forest, both class-weighted.
+"""The default classifier (``auto``): an in-fold average of an L1-logistic regression (C by the
+one-standard-error rule over a patient-grouped inner CV), a random forest and shallow gradient
+boosting (xgboost, depth 2), class-weighted where the estimator supports it.
 
-Why these two: on radiomics tables (50-300 cases, 100-1,300 correlated features) a sparse linear
-model and a forest are the two families that win most often, and they win on different tables
-(an L1 model where few features carry a linear signal, a forest where many weak or non-linear
-ones do). Averaging their probabilities, fitted on the same training data, is never far below
-the better of the two and often above it; picking one by inner-CV AUC on 40-200 cases is
-noisier than averaging (bench/radmlbench.py shows both).
+Why these: on radiomics tables (50-300 cases, 100-1,300 correlated features) a sparse linear
+model and tree ensembles are the families that win most often, and they win on different tables
+(an L1 model where few features carry a linear signal, trees where many weak or non-linear ones
+do). Averaging their probabilities, fitted on the same training data, is rarely far below the
+best of them; picking one by inner-CV AUC on 40-200 cases is noisier than averaging. The L1
+member's C is the sparsest within one standard error of the best inner AUC: on a table without
+signal it keeps few or no features (none: a constant score that leaves the trees' ranking
+alone) instead of adding a model fitted to noise, which pulled the previous two-member average below the forest
+alone on weak-signal tables (bench/radmlbench.py, README "The auto model").
 
 Everything here is fitted on the data ``fit`` receives (an outer training fold), so the outer
 CV reports the whole procedure.
@@ -51,6 +55,18 @@ def inner_splits(y: np.ndarray, groups, n_splits: int, seed) -> list | None:
     return list(StratifiedGroupKFold(n, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, groups))
 
 
+def one_se_c(scores: np.ndarray, cs) -> float:
+    """The smallest C whose mean inner AUC is within one standard error of the best mean
+    (``scores``: inner folds x Cs, any extra axes flattened)."""
+    scores = scores.reshape(scores.shape[0], -1)
+    mean = scores.mean(axis=0)
+    se = scores.std(axis=0, ddof=1) / np.sqrt(scores.shape[0])
+    best = int(np.argmax(mean))
+    cs = np.asarray(cs, dtype=float)
+    within = np.flatnonzero(mean >= mean[best] - se[best])
+    return float(cs[within[np.argmin(cs[within])]])
+
+
 class GroupedLogisticCV(ClassifierMixin, BaseEstimator):
     """Logistic regression with C chosen by AUC in a stratified, patient-grouped inner CV
     (``LogisticRegressionCV`` over precomputed grouped folds), then refitted on all data.
@@ -61,10 +77,15 @@ class GroupedLogisticCV(ClassifierMixin, BaseEstimator):
         cv: inner folds (fewer when a class has fewer patients).
         class_weight: ``"balanced"`` weights classes by inverse frequency (few positives).
         random_state: seed of the inner folds and the solver.
+        rule: ``"best"`` takes the C of the highest mean inner AUC; ``"1se"`` the smallest C (the
+            sparsest model) whose mean inner AUC is within one standard error (over inner folds)
+            of the best (glmnet's lambda.1se): on tables without signal it keeps few or no
+            features instead of a model fitted to noise.
     """
 
-    def __init__(self, Cs=C_GRID, l1_ratio: float = 1.0, cv: int = 3, class_weight=None, random_state=None):
+    def __init__(self, Cs=C_GRID, l1_ratio: float = 1.0, cv: int = 3, class_weight=None, random_state=None, rule: str = "best"):
         self.Cs = Cs
+        self.rule = rule
         self.l1_ratio = l1_ratio
         self.cv = cv
         self.class_weight = class_weight
@@ -84,6 +105,10 @@ class GroupedLogisticCV(ClassifierMixin, BaseEstimator):
             self.model_ = LogisticRegressionCV(Cs=list(self.Cs), l1_ratios=(self.l1_ratio,), cv=splits,
                                                scoring="roc_auc", use_legacy_attributes=False, **common).fit(X, y)
             self.C_ = float(np.ravel(self.model_.C_)[0])
+            self.inner_cv_ = self.model_  # inner AUCs in scores_ (folds x l1_ratios x Cs)
+            if self.rule == "1se":
+                self.C_ = one_se_c(np.asarray(self.model_.scores_), self.model_.Cs_)
+                self.model_ = LogisticRegression(C=self.C_, l1_ratio=self.l1_ratio, **common).fit(X, y)
         self.coef_, self.intercept_ = self.model_.coef_, self.model_.intercept_
         self.n_features_in_ = self.model_.n_features_in_
         return self
@@ -128,11 +153,15 @@ class AveragingEnsemble(ClassifierMixin, BaseEstimator):
 
 
 def default_ensemble(seed: int = 0, inner_folds: int = 3, n_trees: int = 300) -> AveragingEnsemble:
-    """The ``auto`` classifier: tuned L1-logistic + random forest, both class-balanced."""
+    """The ``auto`` classifier: L1-logistic (C by the one-standard-error rule, class-balanced),
+    class-balanced random forest and shallow gradient boosting (200 trees of depth 2)."""
     from sklearn.ensemble import RandomForestClassifier
+    from xgboost import XGBClassifier
 
     return AveragingEnsemble([
-        ("l1_logistic", GroupedLogisticCV(cv=inner_folds, class_weight="balanced", random_state=seed)),
+        ("l1_logistic", GroupedLogisticCV(cv=inner_folds, class_weight="balanced", random_state=seed, rule="1se")),
         ("random_forest", RandomForestClassifier(n_trees, max_features="sqrt", class_weight="balanced_subsample",
                                                  random_state=seed, n_jobs=1)),
+        ("boosting", XGBClassifier(n_estimators=200, max_depth=2, learning_rate=0.05, subsample=0.8, colsample_bytree=0.5,
+                                   random_state=seed, n_jobs=1, eval_metric="logloss", verbosity=0)),
     ])

@@ -8,7 +8,7 @@ import pytest
 from radiodeep.evaluate.metrics import summarise_predictions
 from radiodeep.model import build_pipeline, cross_validated_predictions
 from radiodeep.model.cv import fit_tuned
-from radiodeep.model.ensemble import AveragingEnsemble, GroupedLogisticCV
+from radiodeep.model.ensemble import AveragingEnsemble, GroupedLogisticCV, one_se_c
 from tests.model.test_leakage import _noise
 
 
@@ -22,7 +22,7 @@ def _twins(seed=0, n_patients=30, p=200):
 
 
 def _best_inner_auc(model: GroupedLogisticCV) -> float:
-    scores = np.asarray(model.model_.scores_)  # inner folds x l1_ratios x Cs
+    scores = np.asarray(model.inner_cv_.scores_)  # inner folds x l1_ratios x Cs
     return float(np.max(scores.reshape(scores.shape[0], -1).mean(axis=0)))
 
 
@@ -33,7 +33,7 @@ def test_inner_tuning_is_patient_grouped_through_the_pipeline():
     pipe, grid = build_pipeline("auto", 0, selection="none", pandas_output=False)
     fitted = fit_tuned(pipe, grid, X, y, groups, inner_splits=3, seed=0)
     l1 = fitted.named_steps["clf"].named_estimators_["l1_logistic"]
-    assert _best_inner_auc(l1) < 0.75, l1.model_.scores_
+    assert _best_inner_auc(l1) < 0.75, l1.inner_cv_.scores_
 
 
 def test_ensemble_averages_its_members():
@@ -42,7 +42,27 @@ def test_ensemble_averages_its_members():
     members = ens.named_steps["clf"].estimators_
     Z = ens[:-1].transform(X)
     np.testing.assert_allclose(ens.predict_proba(X), np.mean([m.predict_proba(Z) for m in members], axis=0))
-    assert isinstance(ens.named_steps["clf"], AveragingEnsemble) and len(members) == 2
+    assert isinstance(ens.named_steps["clf"], AveragingEnsemble) and len(members) == 3
+
+
+def test_one_se_rule_takes_the_sparsest_c_within_one_standard_error():
+    # 3 inner folds x 4 Cs: best mean 0.80 at C=1 (SE 0.1/sqrt(3) = 0.0577); C=0.1 (0.76) is within
+    # it, C=0.01 (0.70) is not
+    scores = np.array([[0.70, 0.66, 0.70, 0.70], [0.70, 0.76, 0.80, 0.75], [0.70, 0.86, 0.90, 0.80]])
+    assert one_se_c(scores, [0.01, 0.1, 1.0, 10.0]) == 0.1
+    assert one_se_c(scores[:, ::-1], [10.0, 1.0, 0.1, 0.01]) == 0.1  # order of the grid does not matter
+
+
+def test_one_se_rule_is_sparse_on_noise_and_keeps_a_true_signal():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 50))
+    y = rng.permutation(np.arange(120) % 2)
+    noise = GroupedLogisticCV(class_weight="balanced", random_state=0, rule="1se").fit(X, y)
+    assert np.count_nonzero(noise.coef_) <= 5, noise.C_  # measured: 3 of 50 (C 0.1)
+    signal = y + 0.0
+    X[:, 0] += 1.5 * signal
+    fitted = GroupedLogisticCV(class_weight="balanced", random_state=0, rule="1se").fit(X, y)
+    assert fitted.coef_[0, 0] > 0 and np.count_nonzero(fitted.coef_) < 10, fitted.coef_
 
 
 def _member(name):
@@ -57,7 +77,7 @@ def _member(name):
 
 # Every pipeline the default may use (the ensemble and each member alone) gives a CI containing
 # 0.5 on pure noise; CV on noise is biased below 0.5 (README "Small samples"), never above it.
-@pytest.mark.parametrize("member", ["auto", "l1_logistic", "random_forest", "baseline_l1_logistic", "baseline_random_forest"])
+@pytest.mark.parametrize("member", ["auto", "l1_logistic", "random_forest", "boosting", "baseline_l1_logistic", "baseline_random_forest"])
 def test_every_default_pipeline_gives_chance_auc_on_noise(member):
     X, y, groups, ids = _noise(4, p=1000)
     make = _member(member) if not member.startswith("baseline") else (lambda: build_pipeline(member, 0, pandas_output=False))
