@@ -32,9 +32,8 @@ MODELS = ("auto", *BASELINES)
 def load(name: str) -> tuple:
     table = pd.read_csv(DATA / "tables" / f"{name}.gz")
     ids = table["ID"].astype(str) if "ID" in table else pd.Series([f"{name}-{i}" for i in range(len(table))])
-    features = table.drop(columns=[c for c in ("ID", "Target") if c in table]).astype("float64")
-    features.insert(0, "case_id", ids.to_numpy())
-    features.insert(1, "patient_id", ids.to_numpy())
+    values = table.drop(columns=[c for c in ("ID", "Target") if c in table]).astype("float64")
+    features = pd.concat([pd.DataFrame({"case_id": ids.to_numpy(), "patient_id": ids.to_numpy()}), values], axis=1)
     return design_matrix(features, pd.DataFrame({"case_id": ids, "label": table["Target"].astype(int)}), 5)
 
 
