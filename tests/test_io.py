@@ -128,7 +128,7 @@ def test_workflow_outputs_and_report_are_readable_by_the_group(small_study_repor
     """Every file and folder of a Snakemake run (tables, images, JSON, models, report) has the mode
     open()/mkdir() give under the run's umask (0644/0755 under umask 022)."""
     results, mask = small_study_report.parent, current_umask()
-    kinds = {".csv", ".parquet", ".json", ".nii.gz", ".png", ".svg", ".html", ".skops"}
+    kinds = {".csv", ".parquet", ".json", ".nii", ".png", ".svg", ".html", ".skops"}
     wrong = {str(p.relative_to(results)): oct(stat.S_IMODE(p.stat().st_mode)) for p in [results, *results.rglob("*")]
              if stat.S_IMODE(p.stat().st_mode) != (0o777 if p.is_dir() else 0o666) & ~mask}
     assert wrong == {}, f"umask {mask:04o}: {wrong}"
