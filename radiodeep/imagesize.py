@@ -56,9 +56,14 @@ def check_image_size(path: str | Path, case_id: str | None = None) -> None:
     except RuntimeError:
         return
     size = reader.GetSize()
+    check_claimed_size(size, reader.GetNumberOfComponents() * _component_bytes(reader.GetPixelID()), path, case_id)
+
+
+def check_claimed_size(size, voxel_bytes: int, path: str | Path, case_id: str | None = None) -> None:
+    """Raise CaseError when a header's ``size`` (voxels per axis) at ``voxel_bytes`` per voxel
+    exceeds :func:`max_voxels` or this machine's memory."""
     voxels = math.prod(size)
-    components = reader.GetNumberOfComponents()
-    nbytes = voxels * components * _component_bytes(reader.GetPixelID())
+    nbytes = voxels * voxel_bytes
     memory, limit = physical_memory(), max_voxels()
     if voxels > limit or (memory is not None and nbytes > memory):
         claimed = " x ".join(str(s) for s in size)

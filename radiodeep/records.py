@@ -103,6 +103,27 @@ def run_batch_cases(
     return record
 
 
+def write_outputs_record(stage: str, outputs: dict[str, str | Path], out_record: str | Path) -> dict[str, Any]:
+    """For a batch stage that writes one file per case itself (radiomics): the job's one declared
+    output, ``{"stage", "outputs": {case: {"path", "sha256"}}}``, which changes exactly when a
+    case's file does. The per-case files keep their own ``status``; readers take the paths from
+    :func:`output_paths`."""
+    record = {"stage": stage, "outputs": {case: {"path": str(path), "sha256": sha256_file(path)}
+                                          for case, path in outputs.items()}}
+    write_json(record, out_record)
+    return record
+
+
+def output_paths(record_paths: Iterable[str | Path], cases: Sequence[str] | None = None) -> list[str]:
+    """The per-case files that :func:`write_outputs_record` records list, in ``cases`` order
+    (default: the records' order); a case no record lists is an error naming it."""
+    found = {case: entry["path"] for rec in read_records(record_paths) for case, entry in rec["outputs"].items()}
+    missing = [c for c in (cases or []) if c not in found]
+    if missing:
+        raise KeyError(f"no batch record lists the output of case(s) {', '.join(missing[:5])}")
+    return [found[c] for c in cases] if cases is not None else list(found.values())
+
+
 def read_records(paths: Iterable[str | Path]) -> list[dict]:
     return [read_json(p) for p in paths]
 

@@ -13,7 +13,7 @@ from radiodeep.ingest import ingest_batch, ingest_case
 from radiodeep.io import sha256_file
 from radiodeep.preprocess import preprocess_batch
 from radiodeep.radiomics.batches import even_batches
-from radiodeep.records import failed_cases, write_qc_table
+from radiodeep.records import failed_cases, output_paths, write_outputs_record, write_qc_table
 from tests.conftest import DEMO
 
 SETTINGS = {"modality": "PET", "spacing": [4.0, 4.0, 4.0], "interpolator": "linear", "mr_reference": "body"}
@@ -92,3 +92,16 @@ def test_even_batches_fill_every_core():
     assert [len(b) for b in even_batches(cases[:3], 30, 8)] == [1, 1, 1]
     with pytest.raises(ValueError, match="cores"):
         even_batches(cases, 30, 0)
+
+
+def test_outputs_record_lists_each_case_file_with_its_hash(tmp_path):
+    files = {}
+    for case in ("B", "A"):
+        files[case] = tmp_path / f"{case}.json"
+        files[case].write_text(json.dumps({"case_id": case}))
+    write_outputs_record("radiomics", files, tmp_path / "batch_1.json")
+    rec = json.loads((tmp_path / "batch_1.json").read_text())
+    assert rec["outputs"]["A"]["sha256"] == sha256_file(files["A"]) != rec["outputs"]["B"]["sha256"]
+    assert output_paths([tmp_path / "batch_1.json"], ["A", "B"]) == [str(files["A"]), str(files["B"])]
+    with pytest.raises(KeyError, match="case\\(s\\) C"):
+        output_paths([tmp_path / "batch_1.json"], ["A", "C"])

@@ -17,7 +17,14 @@ import pydicom
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
-from radiodeep.images import check_same_grid, geometry, read_image, read_label_map, write_image
+from radiodeep.images import (
+    check_same_grid,
+    geometry,
+    itk_threads,
+    read_image,
+    read_label_map,
+    write_image,
+)
 from radiodeep.ingest import rtstruct
 from radiodeep.ingest.header import acquisition_fields
 from radiodeep.ingest.series import discover_series, select_series
@@ -217,9 +224,11 @@ def ingest_batch(
     out_record: str | Path,
     *,
     on_error: str = "fail",
+    threads: int = 1,
     **settings,
 ) -> dict:
-    """:func:`ingest_case` for each case in one process; write the batch record.
+    """:func:`ingest_case` for each case in one process, SimpleITK on ``threads`` threads; write
+    the batch record.
 
     Args:
         cases: one dict per case with ``case_id``, ``image`` and optional ``mask``, ``roi``,
@@ -244,5 +253,6 @@ def ingest_batch(
                     suffix=INTERNAL_SUFFIX, fingerprint=True, **settings)
         return {name.split(".")[0]: out_root / case_id / name for name in files}
 
-    return run_batch_cases("ingest", list(rows), run_one, out_record, on_error=on_error,
-                           cleanup=lambda c: [out_root / c / name for name in files])
+    with itk_threads(threads):
+        return run_batch_cases("ingest", list(rows), run_one, out_record, on_error=on_error,
+                               cleanup=lambda c: [out_root / c / name for name in files])

@@ -10,7 +10,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from radiodeep.errors import NoRoi
-from radiodeep.images import check_same_grid, read_image, read_label_map, write_image
+from radiodeep.images import check_same_grid, itk_threads, read_image, read_label_map, write_image
 from radiodeep.preprocess.intensity import normalised_with_reference
 from radiodeep.preprocess.resample import resample_image, resample_label_map
 
@@ -74,8 +74,10 @@ def preprocess_batch(
     *,
     upstream: dict[str, str] | None = None,
     on_error: str = "fail",
+    threads: int = 1,
 ) -> dict:
-    """:func:`preprocess_case` for each case in one process; write the batch record.
+    """:func:`preprocess_case` for each case in one process, SimpleITK on ``threads`` threads;
+    write the batch record.
 
     Args:
         cases: one dict per case with ``case_id`` and ``has_reference_mask``.
@@ -98,5 +100,6 @@ def preprocess_batch(
                                   case_id=case_id, has_reference_mask=has_mask[case_id], check_gzip=False, **settings)
         return {name.split(".")[0]: dst / name for name in files}, summary
 
-    return run_batch_cases("preprocess", list(has_mask), run_one, out_record, on_error=on_error, upstream=upstream,
-                           cleanup=lambda c: [out_root / c / name for name in files])
+    with itk_threads(threads):
+        return run_batch_cases("preprocess", list(has_mask), run_one, out_record, on_error=on_error,
+                               upstream=upstream, cleanup=lambda c: [out_root / c / name for name in files])

@@ -15,7 +15,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError, NoRoi
-from radiodeep.images import check_same_grid, read_image, read_label_map
+from radiodeep.images import check_same_grid, itk_threads, read_image, read_label_map
 from radiodeep.io import write_json
 from radiodeep.radiomics import ibsi
 from radiodeep.radiomics.engine import _Prepared, _pyradiomics_run, _split_result, extractor
@@ -255,9 +255,7 @@ def run_batch(
     start-up than it saves on small images, and jobs run side by side), as pyradiomics' batch CLI.
     """
     records = []
-    threads = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
-    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(max(1, workers))
-    try:
+    with itk_threads(workers):
         for i, (case_id, image, mask, out_json) in enumerate(cases, start=1):
             try:
                 records.append(run_case(image, mask, out_json, params, case_id, on_error, mode, labels, workers, check_gzip,
@@ -268,6 +266,4 @@ def run_batch(
                 exc.add_note(f"while extracting case {case_id} (image {image}, mask {mask})")
                 raise
             log.info("case %s: %s (%d of %d)", case_id, records[-1]["status"], i, len(cases))
-    finally:
-        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)
     return records

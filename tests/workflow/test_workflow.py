@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pandas as pd
@@ -38,6 +39,11 @@ def test_small_cohort_outputs(small_run):
         record = json.loads((res / stage / "batches" / f"{stage}_1.json").read_text())
         assert len(record["cases"]) == 6 and all(c["status"] == "ok" for c in record["cases"].values())
     assert len(list((res / "benchmarks" / "radiomics").glob("*.tsv"))) == 4  # 12 cases, batch_size 3
+    # each radiomics job's one declared output lists its 3 cases' JSON files with their SHA-256
+    batches = sorted((res / "radiomics" / "batches").glob("radiomics_*.json"))
+    listed = [e for b in batches for e in json.loads(b.read_text())["outputs"].values()]
+    assert len(batches) == 4 and len(listed) == 12
+    assert all(e["sha256"] == hashlib.sha256((small_run / e["path"]).read_bytes()).hexdigest() for e in listed)
     prov = yaml.safe_load((res / "provenance.json").read_text())
     assert len(prov["inputs"]) == 12 and len(prov["config_sha256"]) == 64
 
@@ -68,10 +74,11 @@ def test_report_builds(small_study_report):
 def test_full_demo_dry_run_and_lint(tmp_path):
     out = snakemake("-n", "--cores", "2", "--directory", str(tmp_path))
     counts = {line.split()[0]: line.split()[1] for line in out.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
-    # 51 cases in ceil(51 / 30) = 2 jobs per batched stage (batch_size 30, 2 cores), one JSON per case
+    # 51 cases in ceil(51 / 30) = 2 jobs per batched stage (batch_size 30, 2 cores), one record per job
     assert radiomics_jobs(counts, "ingest") == radiomics_jobs(counts, "preprocess") == 2
     assert radiomics_jobs(counts) == 2 and counts["model"] == "1"
-    assert all(f"results/radiomics/STS_{i:03d}.json" in out.stdout for i in range(1, 52))
+    assert all(f"results/radiomics/batches/radiomics_{i}.json" in out.stdout for i in (1, 2))
+    assert "results/radiomics/STS_001.json" not in out.stdout  # not a declared output (snakemake#4240)
     lint = snakemake("--lint", "--directory", str(tmp_path), check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 

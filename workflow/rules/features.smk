@@ -1,6 +1,6 @@
 rule features:
     input:
-        records=expand("results/radiomics/{case}.json", case=CASES),
+        records=radiomics_records(CASES),  # radiomics.smk: batch records
         provenance="results/provenance.json",
     output:
         parquet="results/features/radiomics.parquet",
@@ -28,14 +28,15 @@ rule features:
         label=config["label"],
         modality=config["modality"],
         mode=config["radiomics"]["mode"],
+        cases=CASES,
     script:
         "../scripts/features.py"
 
 
 rule feature_stability:
     input:
-        reference=expand("results/radiomics/{case}.json", case=LABELLED),
-        predicted=expand("results/radiomics/predicted/{case}.json", case=LABELLED),
+        reference=radiomics_records(LABELLED),
+        predicted=radiomics_records(LABELLED, "predicted/"),
     output:
         table=report(
             "results/features/stability.csv",
@@ -56,5 +57,6 @@ rule feature_stability:
         manifest=MANIFEST_PATH,
         label=config["label"],
         min_icc=config["segment"]["min_icc"],
+        cases=LABELLED,
     script:
         "../scripts/feature_stability.py"

@@ -1,7 +1,10 @@
 # Radiomics in batches: one job extracts radiomics.batch_size cases (split evenly) in one
 # process with one pyradiomics extractor, still writing results/radiomics/{case}.json per
 # case; a job per case would spend more on starting Python than on pyradiomics. Batch rules
-# are named radiomics_<i> (radiomics_predicted_<i>: U-Net masks, mask_source both).
+# are named radiomics_<i> (radiomics_predicted_<i>: U-Net masks, mask_source both). A job's one
+# declared output is its batch record results/radiomics/[predicted/]batches/<rule>.json (each
+# case's file and SHA-256, radiodeep/records.py): per-case outputs made Snakemake hash the
+# batch's inputs once per case (snakemake/snakemake#4240), quadratic in the batch size.
 from radiodeep.radiomics.batches import even_batches
 from radiodeep.radiomics.presets import params_from_config
 
@@ -37,7 +40,23 @@ def radiomics_jobs():
             yield f"{name}_{counts[name]}", batch, [masks[c] for c in batch], sub
 
 
+RADIOMICS_JSON = "results/radiomics/{sub}{case}.json"
+RADIOMICS_RECORD = {}  # (sub, case) -> the batch record that lists the case's JSON
+
+
+def radiomics_records(cases, sub=""):
+    """The batch records of ``cases`` (sub ``predicted/``: features on the U-Net's masks)."""
+    return sorted({RADIOMICS_RECORD[sub, c] for c in cases})
+
+
+def radiomics_jsons(cases, sub=""):
+    return [RADIOMICS_JSON.format(sub=sub, case=c) for c in cases]
+
+
 for name, batch, masks, sub in radiomics_jobs():
+    RADIOMICS_RECORD.update(
+        {(sub, c): f"results/radiomics/{sub}batches/{name}.json" for c in batch}
+    )
 
     rule:
         name:
@@ -47,7 +66,7 @@ for name, batch, masks, sub in radiomics_jobs():
             masks=declared(masks),
             plan=PLAN_OF[batch[0]],
         output:
-            [f"results/radiomics/{sub}{c}.json" for c in batch],
+            f"results/radiomics/{sub}batches/{name}.json",
         log:
             f"results/logs/radiomics/{sub}{name}.log",
         benchmark:
@@ -60,6 +79,7 @@ for name, batch, masks, sub in radiomics_jobs():
             runtime=10 + 5 * len(batch),
         params:
             cases=batch,
+            outputs=radiomics_jsons(batch, sub),
             images=[PREPROCESSED_IMAGE.format(case=c) for c in batch],
             masks=masks,
             pyradiomics=params_from_config(RADIOMICS_CONFIG, UNIT_MODALITY[batch[0]]),

@@ -7,6 +7,7 @@ with log_to(snakemake.log[0]):
         "results/ingest",
         snakemake.output[0],
         on_error=snakemake.params.on_error,
+        threads=snakemake.threads,
         modality=snakemake.params.modality,
         default_roi=snakemake.params.default_roi,
         **snakemake.params.settings,

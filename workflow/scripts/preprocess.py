@@ -12,4 +12,5 @@ with log_to(snakemake.log[0]):
         {**snakemake.params.settings, "spacing": planned(snakemake.input.plan, "preprocess.spacing")},
         upstream=failed_cases(read_records([snakemake.input.ingested])),
         on_error=snakemake.params.on_error,
+        threads=snakemake.threads,
     )
