@@ -90,6 +90,35 @@ def _mask_from_problems(df: pd.DataFrame, where: Callable[[int, str], str]) -> l
             problems.append(f"{where(i, 'mask_from')}: image {name!r}: image {src!r} has no mask of its own to carry over")
         if df.at[i, "mask"].strip():
             problems.append(f"{where(i, 'mask')}: image {name!r} has both a mask and mask_from; keep one")
+    return problems + _mask_from_cycles(df, where)
+
+
+def _mask_from_cycles(df: pd.DataFrame, where: Callable[[int, str], str]) -> list[str]:
+    """Ingest runs each image name in batches of its own and a carried mask waits for its
+    source's batch, so mask_from between image names must not go round (case 1 T1 from PET,
+    case 2 PET from T1): one problem per cycle, naming a row of each of its steps."""
+    edges: dict[str, dict[str, int]] = {}  # image -> {image it takes masks from: first row}
+    for i, src in df["mask_from"].items():
+        if src and src != df.at[i, IMAGE_NAME]:
+            edges.setdefault(df.at[i, IMAGE_NAME], {}).setdefault(src, i)
+    problems, seen = [], set()
+    for start in edges:
+        path, todo = [start], [iter(edges[start])]
+        while todo:  # depth-first from start; a cycle is reported from its first image in manifest order
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                path.pop()
+                todo.pop()
+            elif nxt == start and frozenset(path) not in seen:
+                seen.add(frozenset(path))
+                steps = [(a, path[(k + 1) % len(path)]) for k, a in enumerate(path)]
+                rows = "; ".join(f"{where(edges[a][b], 'mask_from')}: image {a!r} from {b!r}" for a, b in steps)
+                problems.append(f"mask_from goes round between images {' -> '.join([*path, start])} ({rows}): ingest "
+                                "reads each image name in batches of its own, after the image it takes masks from; "
+                                "carry masks one way between these images, or give those rows their own mask")
+            elif nxt not in path and nxt in edges:
+                path.append(nxt)
+                todo.append(iter(edges[nxt]))
     return problems
 
 

@@ -140,3 +140,17 @@ def test_ablation_compares_each_set_with_the_best_single_image():
     assert table.at["handcrafted_CT", "reference"] == "handcrafted_PET"
     assert table.at["handcrafted_CT", "delta_auc"] < -0.2 and table.at["handcrafted_CT", "delong_p"] < 0.05
     assert table.at["early_fusion", "kind"] == "fused images" and table["auc_ci_low"].notna().all()
+
+
+def test_mask_from_round_between_image_names_is_refused(tmp_path):
+    # ingest batches are per image name: PET waits for T1 (p2) while T1 waits for PET (p1)
+    rows = [row("p1", "PET"), row("p1", "T1", mask="", mask_from="PET"), row("p2", "T1", label="1"),
+            row("p2", "PET", label="1", mask="", mask_from="T1"), row("p3", "PET"), row("p3", "CT", mask="", mask_from="PET")]
+    with pytest.raises(ManifestError) as err:
+        read_manifest(write_manifest(tmp_path, rows))
+    text = str(err.value)
+    assert "1 problem(s)" in text and "mask_from goes round between images T1 -> PET -> T1" in text
+    assert "row 2 (line 3, case_id 'p1'), column mask_from: image 'T1' from 'PET'" in text
+    assert "row 4 (line 5, case_id 'p2'), column mask_from: image 'PET' from 'T1'" in text
+    rows[3] = row("p2", "PET", label="1")  # one way only (T1 and CT from PET): accepted
+    assert len(read_manifest(write_manifest(tmp_path, rows))) == 6

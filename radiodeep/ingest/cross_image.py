@@ -3,10 +3,13 @@ that the images' masks agree (centroid distance in mm and volume ratio between e
 
 Both work in patient coordinates (SimpleITK's physical space, mm): images of one case that
 share a patient coordinate system (PET/CT of one scanner, MR registered to them) put one
-tumour at one place, whatever their grids.
+tumour at one place, whatever their grids. The workflow carries the source image's *ingested*
+mask (a label map on its grid, whatever the manifest gave: NIfTI/NRRD, RTSTRUCT or DICOM-SEG)
+onto the target image read as ingest reads it (a NIfTI/NRRD file or a DICOM series).
 
 Example:
     >>> carry_mask("CT_mask.nii.gz", "PET_image.nii.gz", "out.nii.gz", "STS_002", "PET", "CT")  # doctest: +SKIP
+    >>> carry_mask("CT_mask.nii.gz", "STS_002/PET_dicom", "out.nii.gz", "STS_002", "PET", "CT", modality="PET")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,18 +23,24 @@ import pandas as pd
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
-from radiodeep.images import write_image
+from radiodeep.images import read_image, write_image
 
 QC_COLUMNS = ["case_id", "patient_id", "image_a", "image_b", "centroid_distance_mm", "dx_mm", "dy_mm", "dz_mm",
               "volume_a_ml", "volume_b_ml", "volume_ratio", "flag", "status", "reason"]
 
 
-def _read_file(path: str | Path, case_id: str, what: str) -> sitk.Image:
-    path = Path(path)
-    if not path.is_file():
-        raise CaseError(case_id, path, f"mask_from needs the {what} as a NIfTI/NRRD file (a DICOM folder or RTSTRUCT "
-                                       "is not supported yet); convert it or give this image its own mask")
-    return sitk.ReadImage(str(path))
+def read_as_ingest(image: str | Path, case_id: str, series_uid: str | None = None, modality: str | None = None,
+                   slice_spacing: str = "error", slice_tolerance_mm: float = 0.01) -> sitk.Image:
+    """The image on the grid ingest gives it: a NIfTI/NRRD file, or the series of a DICOM folder
+    that ingest selects (``series_uid``, else by ``modality``) and stacks (``slice_spacing``)."""
+    path = Path(image)
+    if not path.is_dir():
+        return read_image(path, case_id)
+    from radiodeep.ingest.series import discover_series, select_series
+    from radiodeep.ingest.volume import read_volume
+
+    series = select_series(discover_series(path, case_id), series_uid or None, modality or None, case_id, path)
+    return read_volume(series, case_id, slice_spacing, slice_tolerance_mm)[0]
 
 
 def _physical_box(image: sitk.Image, index_lo: Sequence[float], index_hi: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -55,18 +64,19 @@ def mask_stats(mask: sitk.Image) -> tuple[np.ndarray | None, float]:
 
 
 def carry_mask(source_mask: str | Path, target_image: str | Path, out: str | Path, case_id: str, image_name: str,
-               source_name: str, tolerance_mm: float | None = None) -> sitk.Image:
-    """Resample ``source_mask`` (the mask of image ``source_name``) onto ``target_image``'s grid
-    with nearest neighbour and write it to ``out``.
+               source_name: str, tolerance_mm: float | None = None, **read_settings) -> sitk.Image:
+    """Resample ``source_mask`` (the label map of image ``source_name``) onto the grid of
+    ``target_image`` (a file or DICOM folder, read by :func:`read_as_ingest` with
+    ``read_settings``) with nearest neighbour and write it to ``out``.
 
     The images must share a patient coordinate system: the mask's foreground must lie inside the
     target image's field of view (widened by ``tolerance_mm``, default one target voxel), else
     :class:`CaseError` names the case, the image and the file. Images in different patient
     coordinate systems (e.g. an MR not registered to the PET) put the mask elsewhere or outside.
     """
-    mask = _read_file(source_mask, case_id, f"mask of image {source_name}")
-    target = _read_file(target_image, case_id, f"image {image_name}")
-    if mask.GetDimension() != 3 or target.GetDimension() != 3:
+    mask = sitk.ReadImage(str(source_mask))
+    target = read_as_ingest(target_image, case_id, **read_settings)
+    if mask.GetDimension() != 3:
         raise CaseError(case_id, source_mask, f"image {image_name}: mask_from needs 3D volumes")
     arr = sitk.GetArrayViewFromImage(mask) != 0
     if not arr.any():
@@ -90,6 +100,22 @@ def carry_mask(source_mask: str | Path, target_image: str | Path, out: str | Pat
                                                "of this image's grid; give this image its own mask")
     write_image(carried, out)
     return carried
+
+
+def carry_ingested_mask(source_unit: str, ingest_records: Sequence[str | Path], target_image: str | Path,
+                        out: str | Path, case_id: str, image_name: str, source_name: str,
+                        ingest_dir: str | Path = "results/ingest", **read_settings) -> sitk.Image:
+    """Workflow entry: carry the ingested mask of unit ``source_unit`` (``ingest_dir/<unit>/mask.nii``,
+    listed ``ok`` in one of ``ingest_records``) onto ``target_image`` (:func:`carry_mask`)."""
+    from radiodeep.records import INTERNAL_SUFFIX, failed_cases, read_records
+
+    failed = failed_cases(read_records(ingest_records))
+    if source_unit in failed:
+        raise CaseError(case_id, target_image, f"image {image_name}: mask_from {source_name}: image {source_name} has no "
+                                               f"mask to carry over (failed in {failed[source_unit]}); fix that image or "
+                                               f"give image {image_name} its own mask")
+    source = Path(ingest_dir) / source_unit / f"mask{INTERNAL_SUFFIX}"
+    return carry_mask(source, target_image, out, case_id, image_name, source_name, **read_settings)
 
 
 def cross_image_qc(cases: Mapping[str, Mapping[str, str | Path]], patients: Mapping[str, str], images: Sequence[str],

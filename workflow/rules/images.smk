@@ -46,9 +46,11 @@ IMAGE_TARGETS = (
 )
 
 
+# the source's ingested mask (any mask kind) onto the target's grid as ingest reads it (file or
+# DICOM series): the target image's ingest batches wait for the source image's (no cycle: manifest_images)
 rule carry_mask:
     input:
-        mask=lambda wc: MANIFEST.at[_CARRY_SOURCE[wc.case], "mask"],
+        record=lambda wc: INGEST_RECORD[_CARRY_SOURCE[wc.case]],  # defined in ingest.smk
         image=lambda wc: MANIFEST.at[wc.case, "image"],
     output:
         CARRIED_MASK,
@@ -65,6 +67,13 @@ rule carry_mask:
         case=lambda wc: MANIFEST.at[wc.case, PARENT],
         image_name=lambda wc: MANIFEST.at[wc.case, IMAGE_NAME],
         source=lambda wc: MANIFEST.at[wc.case, "mask_from"],
+        source_unit=lambda wc: _CARRY_SOURCE[wc.case],
+        read=lambda wc: {
+            "series_uid": MANIFEST.get("series_uid", {}).get(wc.case, ""),
+            "modality": UNIT_MODALITY[wc.case],
+            "slice_spacing": config["ingest"]["slice_spacing"],
+            "slice_tolerance_mm": config["ingest"]["slice_tolerance_mm"],
+        },
     script:
         "../scripts/carry_mask.py"
 
