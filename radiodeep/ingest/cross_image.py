@@ -23,7 +23,7 @@ import pandas as pd
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
-from radiodeep.images import read_image, write_image
+from radiodeep.images import write_image
 
 QC_COLUMNS = ["case_id", "patient_id", "image_a", "image_b", "centroid_distance_mm", "dx_mm", "dy_mm", "dz_mm",
               "volume_a_ml", "volume_b_ml", "volume_ratio", "flag", "status", "reason"]
@@ -33,14 +33,9 @@ def read_as_ingest(image: str | Path, case_id: str, series_uid: str | None = Non
                    slice_spacing: str = "error", slice_tolerance_mm: float = 0.01) -> sitk.Image:
     """The image on the grid ingest gives it: a NIfTI/NRRD file, or the series of a DICOM folder
     that ingest selects (``series_uid``, else by ``modality``) and stacks (``slice_spacing``)."""
-    path = Path(image)
-    if not path.is_dir():
-        return read_image(path, case_id)
-    from radiodeep.ingest.series import discover_series, select_series
-    from radiodeep.ingest.volume import read_volume
+    from radiodeep.ingest.stage import read_source_image
 
-    series = select_series(discover_series(path, case_id), series_uid or None, modality or None, case_id, path)
-    return read_volume(series, case_id, slice_spacing, slice_tolerance_mm)[0]
+    return read_source_image(image, case_id, series_uid, modality, slice_spacing, slice_tolerance_mm)[0]
 
 
 def _physical_box(image: sitk.Image, index_lo: Sequence[float], index_hi: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:

@@ -111,6 +111,19 @@ def read_mask(path, image, *, case_id=None, roi=None, default_roi=None, frame_ui
     return mask, kind, rtstruct.roi_names(ds)[number], status
 
 
+def read_source_image(image: str | Path, case_id: str | None, series_uid: str | None = None,
+                      modality: str | None = None, slice_spacing: str = "error", slice_tolerance_mm: float = 0.01):
+    """(image, DICOM series or None, the stacking's header fields) of a manifest's image: a
+    NIfTI/NRRD file, or the series of a DICOM folder chosen by ``series_uid`` (else by ``modality``)
+    and stacked with ``slice_spacing`` / ``slice_tolerance_mm``; the grid every stage then uses."""
+    path = Path(image)
+    if not path.is_dir():
+        return read_image(path, case_id), None, {}
+    series = select_series(discover_series(path, case_id), series_uid or None, modality or None, case_id, path)
+    img, info = read_volume(series, case_id, slice_spacing, slice_tolerance_mm)
+    return img, series, info
+
+
 def ingest_case(
     image: str | Path,
     mask: str | Path | None,
@@ -167,14 +180,12 @@ def ingest_case(
     image_path = Path(image)
     header: dict = {"case_id": case_id}
     frame_uid = chosen_uid = None
-    if image_path.is_dir():
-        series = select_series(discover_series(image_path, case_id), series_uid, modality, case_id, image_path)
-        img, info = read_volume(series, case_id, slice_spacing, slice_tolerance_mm)
+    img, series, info = read_source_image(image_path, case_id, series_uid, modality, slice_spacing, slice_tolerance_mm)
+    if series is not None:
         header.update(source_format="dicom", **info)
         header.update(acquisition_fields(series.header, uid_salt, keep_uids))
         frame_uid, chosen_uid = series.frame_of_reference, series.uid
     else:
-        img = read_image(image_path, case_id)
         header["source_format"] = "nifti" if ".nii" in image_path.name else image_path.suffix.lstrip(".")
     header.update(geometry(img))
     arr = sitk.GetArrayViewFromImage(img)
