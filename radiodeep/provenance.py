@@ -132,8 +132,11 @@ def resolved_links(paths: Mapping[str, str]) -> dict[str, str]:
 
 
 def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
-                     manifest_path: str | Path | None = None) -> dict:
+                     manifest_path: str | Path | None = None, torch_used: bool | None = None) -> dict:
     """Config and its hash, versions, git commit, seeds, device and a hash of every input image and mask.
+
+    ``torch_used``: whether the run trains or runs a network (the workflow knows it from its
+    rules); None: judged from ``config`` by :func:`uses_torch`.
 
     ``provenance_sha256`` hashes everything but the creation time and host, so two runs of the
     same config, code, libraries and inputs share it.
@@ -146,7 +149,7 @@ def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
         "seeds": {**dict(iter_seeds(config)), "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "")},
         "python": platform.python_version(),
         "packages": package_versions(),
-        "device": device_info(uses_torch(config)),
+        "device": device_info(uses_torch(config) if torch_used is None else torch_used),
         "manifest_sha256": sha256_file(manifest_path) if manifest_path else "",
         **resolved_links({"manifest": str(manifest_path) if manifest_path else ""}),
         "inputs": input_hashes(manifest),
@@ -158,9 +161,9 @@ def build_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path,
 
 
 def write_provenance(config: Mapping, manifest: pd.DataFrame, repo: str | Path, out: str | Path,
-                     manifest_path: str | Path | None = None) -> dict:
+                     manifest_path: str | Path | None = None, torch_used: bool | None = None) -> dict:
     """Build the provenance record and write it as JSON, atomically."""
-    prov = build_provenance(config, manifest, repo, manifest_path)
+    prov = build_provenance(config, manifest, repo, manifest_path, torch_used)
     write_json(prov, out)
     return prov
 

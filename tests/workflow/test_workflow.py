@@ -46,6 +46,7 @@ def test_small_cohort_outputs(small_run):
     assert all(e["sha256"] == hashlib.sha256((small_run / e["path"]).read_bytes()).hexdigest() for e in listed)
     prov = yaml.safe_load((res / "provenance.json").read_text())
     assert len(prov["inputs"]) == 12 and len(prov["config_sha256"]) == 64
+    assert prov["device"]["torch"] == "not used by this run"  # no U-Net, no deep features: torch not imported
 
 
 def test_batched_rule_records_equal_the_per_case_path(small_run, tmp_path):

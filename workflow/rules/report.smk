@@ -220,6 +220,8 @@ rule provenance:
         config=config,
         label=config["label"],
         repo=lambda wc: workflow.basedir,  # for its git commit
+        # a network trains or runs: the U-Net, or deep features for a model (torch recorded)
+        torch_used=SEGMENT_ON or any(n.startswith("deep") for n in MODEL_SOURCES),
     script:
         "../scripts/provenance.py"
 

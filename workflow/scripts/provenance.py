@@ -9,4 +9,5 @@ with log_to(snakemake.log[0]):
         snakemake.params.repo,
         snakemake.output[0],
         manifest_path=snakemake.input.manifest,
+        torch_used=snakemake.params.torch_used,
     )
