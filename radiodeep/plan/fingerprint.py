@@ -86,8 +86,9 @@ def save_fingerprint(path: str | Path, case_id: str, image: sitk.Image, mask: si
     """What :func:`case_fingerprint` would read from the ingested image and mask, saved by the
     ingest batch that holds them (``.npz``: grid, ROI size and extent, the ROI's voxel values),
     so that the plan reads these small files instead of every image. The spacing is rounded to
-    float32 as NIfTI stores it. MR is saved without values: their z-score needs
-    ``preprocess.mr_reference``, and the plan reads such a case's image (:func:`load_fingerprint`)."""
+    float32 as NIfTI stores it. MR values are saved z-scored once per ``preprocess.mr_reference``
+    (``values_body``, ``values_roi``; one whose region is empty or constant is left out, and the
+    plan then reads the image and reports that case)."""
     from radiodeep.io import atomic_path
 
     spacing = [float(np.float32(s)) for s in image.GetSpacing()]
@@ -95,8 +96,20 @@ def save_fingerprint(path: str | Path, case_id: str, image: sitk.Image, mask: si
     fields = _grid_and_roi(case_id, image, roi, modality, spacing)
     arrays = {"spacing": np.array(spacing), "size": np.array(fields["size"]), "roi_voxels": np.array(fields["roi_voxels"]),
               "roi_extent_mm": np.array(fields["roi_extent_mm"])}
-    if modality != "MR" and fields["roi_voxels"]:
-        arrays["values"] = _roi_values(sitk.Cast(image, sitk.sitkFloat32), roi).astype(np.float32)
+    if fields["roi_voxels"]:
+        image = sitk.Cast(image, sitk.sitkFloat32)  # as the plan reads the ingested file
+        if modality != "MR":
+            arrays["values"] = _roi_values(image, roi).astype(np.float32)
+        else:
+            from radiodeep.errors import CaseError
+            from radiodeep.preprocess.intensity import MR_REFERENCES, normalise_intensity
+
+            for reference in MR_REFERENCES:
+                try:
+                    z = normalise_intensity(image, "MR", mask, reference, case_id)
+                except CaseError:
+                    continue
+                arrays[f"values_{reference}"] = _roi_values(z, roi).astype(np.float32)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as npz:  # np.savez, but without timestamps
         for name, array in arrays.items():
             buf = io.BytesIO()
@@ -104,9 +117,11 @@ def save_fingerprint(path: str | Path, case_id: str, image: sitk.Image, mask: si
             npz.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buf.getvalue())
 
 
-def load_fingerprint(path: str | Path, case_id: str, modality: str, has_mask: bool = True, seed: int = 0) -> dict | None:
+def load_fingerprint(path: str | Path, case_id: str, modality: str, has_mask: bool = True, seed: int = 0,
+                     mr_reference: str = "body") -> dict | None:
     """The fingerprint from :func:`save_fingerprint`'s file, equal to :func:`case_fingerprint` of
-    the ingested files; None when the plan must read the image instead (MR with an ROI)."""
+    the ingested files; None when the plan must read the image instead (an MR file without
+    values for ``mr_reference``)."""
     with np.load(path, allow_pickle=False) as saved:
         spacing = [float(s) for s in saved["spacing"]]
         out = {"case_id": case_id, "modality": modality, "spacing": spacing, "size": [int(s) for s in saved["size"]]}
@@ -117,6 +132,7 @@ def load_fingerprint(path: str | Path, case_id: str, modality: str, has_mask: bo
                     "roi_extent_mm": [float(e) for e in saved["roi_extent_mm"]]})
         if n == 0:
             return out
-        if "values" not in saved:
+        key = f"values_{mr_reference}" if modality == "MR" else "values"
+        if key not in saved:
             return None
-        return _with_intensities(out, saved["values"].astype(np.float64), seed)
+        return _with_intensities(out, saved[key].astype(np.float64), seed)

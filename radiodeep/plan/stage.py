@@ -111,9 +111,11 @@ def plan_cohort(cases: list[dict], config: dict, out_json: str | Path, preset_bi
     modality, seed = config["modality"], config.get("seed", 0)
     for i, c in enumerate(cases):
         mask = c.get("mask") or None
-        fp = load_fingerprint(c["fingerprint"], c["case_id"], modality, bool(mask), seed + i) if Path(c.get("fingerprint") or "").is_file() else None
-        fps.append(fp if fp is not None else case_fingerprint(c["case_id"], c["image"], mask, modality,
-                                                              config["preprocess"]["mr_reference"], seed=seed + i))
+        reference = config["preprocess"]["mr_reference"]
+        saved = Path(c.get("fingerprint") or "")
+        fp = load_fingerprint(saved, c["case_id"], modality, bool(mask), seed + i, reference) if saved.is_file() else None
+        fps.append(fp if fp is not None else case_fingerprint(c["case_id"], c["image"], mask, modality, reference,
+                                                              seed=seed + i))
     plan = make_plan(fps, config, preset_bin_width, bin_width_set)
     if model_folds is not None:  # planned from the manifest while the workflow parses (radiodeep.manifest.planned_folds)
         plan["settings"]["model.folds"] = _entry(*model_folds)

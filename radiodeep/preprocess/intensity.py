@@ -25,6 +25,7 @@ def body_mask(image: sitk.Image) -> sitk.Image:
     return sitk.BinaryFillhole(largest)
 
 
+MR_REFERENCES = ("body", "roi")  # preprocess.mr_reference: where an MR image's mean and SD are measured
 MIN_ROI_IN_BODY = 0.5  # the Otsu body must hold at least this share of the ROI to be the MR reference
 
 
@@ -41,8 +42,8 @@ def mr_reference_region(image: sitk.Image, mask: sitk.Image | None, mr_reference
         if mask is None:
             raise CaseError(case_id, None, "MR z-score inside the ROI needs a mask")
         return sitk.GetArrayViewFromImage(mask) > 0, "roi"
-    if mr_reference != "body":
-        raise ValueError(f"mr_reference must be 'body' or 'roi', not {mr_reference!r}")
+    if mr_reference not in MR_REFERENCES:
+        raise ValueError(f"mr_reference must be one of {MR_REFERENCES}, not {mr_reference!r}")
     region = sitk.GetArrayFromImage(body_mask(image)) > 0  # a view of a temporary would dangle
     if mask is not None:
         roi = sitk.GetArrayViewFromImage(mask) > 0

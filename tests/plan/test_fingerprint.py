@@ -56,10 +56,11 @@ def test_saved_fingerprint_of_an_odd_grid_and_a_large_roi(tmp_path, modality):
     sitk.WriteImage(image, str(tmp_path / "image.nii"))
     sitk.WriteImage(mask, str(tmp_path / "mask.nii"))
     save_fingerprint(tmp_path / "fp.npz", "c1", image, mask, modality)
-    saved = load_fingerprint(tmp_path / "fp.npz", "c1", modality, True, seed=7)
-    if modality == "MR":  # the z-score needs preprocess.mr_reference: the plan reads the image
-        assert saved is None
-        return
-    _same(saved, case_fingerprint("c1", tmp_path / "image.nii", tmp_path / "mask.nii", modality, seed=7))
+    for reference in ("body", "roi") if modality == "MR" else ("body",):  # MR: z-scored per preprocess.mr_reference
+        saved = load_fingerprint(tmp_path / "fp.npz", "c1", modality, True, seed=7, mr_reference=reference)
+        _same(saved, case_fingerprint("c1", tmp_path / "image.nii", tmp_path / "mask.nii", modality, reference, seed=7))
+    if modality == "MR":  # a z-score: the ROI's mean is 0 when the ROI is the reference, not with the body
+        roi_fp = load_fingerprint(tmp_path / "fp.npz", "c1", "MR", True, seed=7, mr_reference="roi")
+        assert abs(roi_fp["roi_mean"]) < 1e-5 and roi_fp["roi_sd"] == pytest.approx(1.0, abs=1e-4)
     assert saved["roi_voxels"] == 38_400 and saved["sample"].size == 10_000
     assert saved["roi_extent_mm"] == pytest.approx([48 * 0.7031, 40 * 0.7031, 50.0], rel=1e-6)
