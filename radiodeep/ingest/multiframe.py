@@ -20,13 +20,12 @@ import SimpleITK as sitk
 from radiodeep.errors import CaseError
 from radiodeep.ingest import pixels
 from radiodeep.ingest.series import Series
+from radiodeep.ingest.units import to_image
 
 
 def read_multiframe(series: Series, case_id: str | None = None) -> tuple[sitk.Image, dict]:
     """Read the one multi-frame file of ``series`` as a float32 volume (units as in :func:`read_volume`)."""
     import highdicom as hd
-
-    from radiodeep.ingest.volume import to_image
 
     if len(series.files) != 1:
         raise CaseError(case_id, series.files[0].parent,

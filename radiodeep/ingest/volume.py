@@ -21,7 +21,7 @@ import SimpleITK as sitk
 from radiodeep.errors import CaseError
 from radiodeep.ingest import pixels
 from radiodeep.ingest.series import Series
-from radiodeep.ingest.suv import suv_factor
+from radiodeep.ingest.units import to_image
 
 log = logging.getLogger(__name__)
 
@@ -173,25 +173,3 @@ def read_volume(
     row_mm, col_mm = (float(v) for v in first.PixelSpacing)  # (row spacing = y, column spacing = x)
     spacing = (col_mm, row_mm, dz)
     return to_image(arr, series.modality, first, spacing, first.ImagePositionPatient, direction, info, case_id, files[0])
-
-
-def to_image(arr, modality, first, spacing, origin, direction, info, case_id, path) -> tuple[sitk.Image, dict]:
-    """Units (SUVbw for PET) and geometry of a (slice, row, column) array of rescaled values.
-
-    ``spacing`` is (x, y, z) in mm, ``direction`` the 3x3 matrix whose columns are the x, y, z axes.
-    """
-    if modality == "PT":
-        factor, info["units"] = suv_factor(first, case_id, path)
-        arr = arr * factor
-        info["suv_factor"] = factor
-    elif modality == "CT":
-        info["units"] = "HU"
-    else:
-        info["units"] = str(first.get("Units", "")) or "stored values (rescaled)"
-    image = sitk.GetImageFromArray(arr.astype(np.float32))
-    image.SetSpacing(tuple(float(v) for v in spacing))
-    image.SetOrigin(tuple(float(v) for v in origin))
-    image.SetDirection(tuple(np.asarray(direction, float).flatten()))
-    if not np.all(np.isfinite(arr)):
-        raise CaseError(case_id, path, "image holds NaN/inf voxels")
-    return image, info
