@@ -91,3 +91,12 @@ def test_model_reads_the_per_image_deep_tables(unet_run):
     model = model[:model.index("\n\n")] if "\n\n" in model else model
     assert "results/features/deep_PET.parquet" in model and "results/features/deep_MR.parquet" in model
     assert "results/features/radiomics_PET.parquet" in model and "results/segmentation/model.pt" not in out
+
+
+def test_an_unmasked_image_left_out_of_segment_images_is_refused(unet_run):
+    work, args = unet_run
+    proc = snakemake("-n", *args, "--config", "segment={enabled: true, mask_source: reference, images: [PET]}",
+                     cwd=work, check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "Traceback" not in text
+    assert "image MR: 1 unit(s) without a mask (first STS_032__MR)" in text and "add it to segment.images" in text

@@ -14,9 +14,16 @@ SEG_UNLABELLED = {
     for g, units in IMAGE_GROUPS.items()
 }
 try:
-    UNET_IMAGES = unet_images(SEG, SEG_UNLABELLED)  # images whose U-Net masks the run uses
+    # the images whose U-Net masks the run uses
+    UNET_IMAGES = unet_images(SEG, SEG_UNLABELLED)
 except RadiodeepError as error:
     raise ManifestError(f"manifest {MANIFEST_PATH}: {error}") from None
+_UNTRAINED = [g for g in UNET_IMAGES if g and not SEG_LABELLED[g]]
+if _UNTRAINED:
+    raise ManifestError(
+        f"manifest {MANIFEST_PATH}: image(s) {_UNTRAINED} need a U-Net but no row of theirs has a "
+        "mask to train it on; give some rows of each a mask (or mask_from)"
+    )
 UNLABELLED = [c for c in CASES if not MANIFEST.at[c, "mask"]]
 # the labelled cases the U-Net masks are scored on (one image: every labelled case)
 LABELLED = [c for c in CASES if MANIFEST.at[c, "mask"] and GROUP_OF[c] in UNET_IMAGES]
