@@ -111,7 +111,7 @@ rule image_ablation:
         mem_mb=2000,
         runtime=10,
     params:
-        images=list(IMAGE_FEATURE_TABLES),
+        images=lambda wc: [*IMAGE_FEATURE_TABLES, *IMAGE_DEEP_TABLES],  # embed.smk
         n_bootstrap=config["evaluate"]["n_bootstrap"],
         seed=config["seed"],
     script:
