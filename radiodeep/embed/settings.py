@@ -8,6 +8,8 @@ from pathlib import Path
 
 from radiodeep.errors import RadiodeepError
 
+DEFAULT_CHECKPOINT = "results/segmentation/model.pt"  # the schema's embed.checkpoint default
+
 
 def embed_settings(config: dict) -> dict:
     """The ``embed`` section of a validated study config, checked before any job runs.
@@ -33,8 +35,24 @@ def embed_network_files(settings: dict) -> dict[str, str]:
         {}
     """
     if settings.get("backbone", "unet-encoder") == "unet-encoder":
-        ckpt = Path(settings.get("checkpoint") or "results/segmentation/model.pt")
+        ckpt = Path(settings.get("checkpoint") or DEFAULT_CHECKPOINT)
         return {"checkpoint": str(ckpt), "checkpoint_meta": str(ckpt.with_suffix(".json"))}
     if settings["backbone"] == "resnet":
         return {"weights": str(settings["weights"])}
     return {}
+
+
+def image_embed_settings(settings: dict, checkpoint: str) -> dict:
+    """One image's ``embed`` settings when a case has several images: the unet-encoder backbone
+    reads that image's U-Net ``checkpoint`` unless ``embed.checkpoint`` names another file than
+    the default (then every image uses that one).
+
+    Example:
+        >>> image_embed_settings({"backbone": "unet-encoder", "checkpoint": DEFAULT_CHECKPOINT},
+        ...                      "results/segmentation/PET/model.pt")["checkpoint"]
+        'results/segmentation/PET/model.pt'
+    """
+    if settings.get("backbone", "unet-encoder") != "unet-encoder":
+        return dict(settings)
+    own = settings.get("checkpoint") or DEFAULT_CHECKPOINT
+    return {**settings, "checkpoint": checkpoint if own == DEFAULT_CHECKPOINT else own}

@@ -14,6 +14,7 @@ from radiodeep.errors import RadiodeepError
 from radiodeep.features.dictionary import feature_dictionary
 from radiodeep.features.tables import KEYS, collect_case_records
 from radiodeep.io import read_json, write_json, write_table
+from radiodeep.manifest_images import is_multi_image
 from radiodeep.seeds import seed_everything
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,20 @@ def build_deep_tables(
     manifest: pd.DataFrame,
     outputs: dict[str, str | Path],
     provenance_hash: str = "",
+    modality: str = "PET",
 ) -> pd.DataFrame:
-    """Write the wide deep-feature table (``parquet``, ``csv``) and its ``dictionary`` (csv).
+    """Write the wide deep-feature table (``parquet``, ``csv``) and its ``dictionary`` (csv);
+    several images per case: also ``images``, a table per image (``radiodeep.embed.images``).
 
     Skipped cases are absent from the table (their reasons stay in the per-case records).
     """
     # provenance only (no vectors): the vectors are read once, into the table
     recs = [{k: v for k, v in read_json(p).items() if k != "features"} for p in records]
+    if is_multi_image(manifest):  # one row per case, image-prefixed columns, a table per image
+        from radiodeep.embed.images import write_image_deep_tables
+
+        wide, _ = collect_case_records(records, manifest)
+        return write_image_deep_tables(wide, recs, manifest, outputs, modality, provenance_hash)
     hashes = {r["weights_sha256"] for r in recs if r.get("status") == "ok"}
     if len(hashes) > 1:
         raise ValueError(f"per-case records come from different weights ({sorted(hashes)}); rerun the embed rule")

@@ -114,7 +114,7 @@ def join_sources(sources: Mapping[str, pd.DataFrame], names: Sequence[str]) -> t
 
 def set_sources(feature_set: str, settings: ModelSettings) -> tuple[list[str], str]:
     """(sources, fusion kind) of a feature set."""
-    if feature_set in SINGLE_SETS or feature_set.startswith("handcrafted_"):  # handcrafted_<image_name>
+    if feature_set in SINGLE_SETS or feature_set.startswith(("handcrafted_", "deep_")):  # <source>_<image_name>
         return [feature_set], "none"
     if feature_set in FUSION_SETS:
         return list(settings.fusion_sources), FUSION_SETS[feature_set]

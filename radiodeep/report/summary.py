@@ -187,7 +187,7 @@ def summary_context(inputs: Mapping[str, str | Path], min_dice: float | None = N
             "hd95_median": fmt(scored["hd95_mm"].median(), 1), "min_dice": fmt(min_dice) if min_dice is not None else "",
             "baseline_median": fmt(scored["dice_baseline"].median()) if "dice_baseline" in scored and scored["dice_baseline"].notna().any() else "",
             "low": table_fragment(low[[c for c in LOW_DICE_COLUMNS if c in low]], "low-dice") if len(low) else "",
-            "n_low": len(low), "not_scored": [{"case_id": r["case_id"], "note": "" if pd.isna(r.get("note")) else r["note"]}
+            "n_low": len(low), "by_image": _dice_by_image(dice), "not_scored": [{"case_id": r["case_id"], "note": "" if pd.isna(r.get("note")) else r["note"]}
                            for _, r in dice[dice["dice"].isna()].iterrows()]}
     if inputs.get("stability"):
         from radiodeep.report.figures import stability_by_family
@@ -198,6 +198,13 @@ def summary_context(inputs: Mapping[str, str | Path], min_dice: float | None = N
         ctx["stability"] = {"threshold": fmt(threshold), "kept": int(families["kept"].sum()), "total": len(stability),
                             "families": table_fragment(families, "icc-families")}
     return ctx
+
+
+def _dice_by_image(dice: pd.DataFrame) -> str:
+    """Several images per case (an ``image`` column): one row per image's U-Net, else ``""``."""
+    from radiodeep.segment.images import dice_by_image
+
+    return table_fragment(dice_by_image(dice), "dice-by-image") if "image" in dice else ""
 
 
 def render_summary(context: Mapping[str, Any]) -> str:

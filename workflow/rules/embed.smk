@@ -1,39 +1,58 @@
 # Deep features: one batched job embeds every case (a network loads once), then one table.
 # The unet-encoder backbone needs results/segmentation/model.pt (rule train_segmenter).
-from radiodeep.embed.settings import embed_network_files, embed_settings
+# Several images per case: one embed job per image name (embed_<image_name>: its modality, plan
+# and, for unet-encoder, its own U-Net), then deep.parquet (cases with every image) and
+# deep_<image_name>.parquet per image (the model's deep_<image_name> sources).
+from radiodeep.embed.settings import (
+    embed_network_files,
+    embed_settings,
+    image_embed_settings,
+)
 
 EMBED = embed_settings(config)
-EMBED_FILES = embed_network_files(EMBED)
+IMAGE_DEEP_TABLES = {
+    f"deep_{g}": f"results/features/deep_{g}.parquet" for g in IMAGE_NAMES
+}
 
 
-rule embed:
-    input:
-        **EMBED_FILES,
-        preprocessed=preprocessed(CASES),
-        masks=declared([RADIOMICS_MASK[c] for c in CASES]),
-        plan="results/plan.json",
-    output:
-        expand("results/embed/{case}.json", case=CASES),
-    log:
-        "results/logs/embed.log",
-    benchmark:
-        "results/benchmarks/embed.tsv"
-    conda:
-        "../envs/radiodeep.yaml"
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
-    params:
-        cases=CASES,
-        images=expand(PREPROCESSED_IMAGE, case=CASES),
-        masks=[RADIOMICS_MASK[c] for c in CASES],
-        settings=EMBED,
-        modality=config["modality"],
-        seed=config["seed"],
-        on_error=config["on_error"],
-    script:
-        "../scripts/embed.py"
+for _group, _units in IMAGE_GROUPS.items():
+    _settings = (
+        image_embed_settings(EMBED, f"{segmentation_dir(_group)}/model.pt")
+        if _group
+        else EMBED
+    )
+    _suffix = f"_{_group}" if _group else ""
+
+    rule:
+        name:
+            f"embed{_suffix}"
+        input:
+            **embed_network_files(_settings),
+            preprocessed=preprocessed(_units),
+            masks=declared([RADIOMICS_MASK[c] for c in _units]),
+            plan=PLAN_OF[_units[0]],
+        output:
+            expand("results/embed/{case}.json", case=_units),
+        log:
+            f"results/logs/embed{_suffix}.log",
+        benchmark:
+            f"results/benchmarks/embed{_suffix}.tsv"
+        conda:
+            "../envs/radiodeep.yaml"
+        threads: 2
+        resources:
+            mem_mb=8000,
+            runtime=60,
+        params:
+            cases=_units,
+            images=expand(PREPROCESSED_IMAGE, case=_units),
+            masks=[RADIOMICS_MASK[c] for c in _units],
+            settings=_settings,
+            modality=UNIT_MODALITY[_units[0]],
+            seed=config["seed"],
+            on_error=config["on_error"],
+        script:
+            "../scripts/embed.py"
 
 
 rule deep_features:
@@ -47,6 +66,7 @@ rule deep_features:
             category="Features",
         ),
         dictionary="results/features/deep_dictionary.csv",
+        images=list(IMAGE_DEEP_TABLES.values()),  # deep_<image_name>.parquet
     log:
         "results/logs/deep_features.log",
     benchmark:
@@ -60,5 +80,6 @@ rule deep_features:
         manifest=MANIFEST_PATH,
         label=config["label"],
         config_hash=CONFIG_HASH,
+        modality=config["modality"],
     script:
         "../scripts/deep_features.py"

@@ -31,13 +31,6 @@ _CARRY_SOURCE = {}
 for _u in CARRIED:
     _CARRY_SOURCE[_u] = unit_id(MANIFEST.at[_u, PARENT], MANIFEST.at[_u, "mask_from"])
     MANIFEST.at[_u, "mask"] = CARRIED_MASK.format(case=_u)
-if MULTI_IMAGE and (
-    config["segment"]["enabled"] or config["segment"]["mask_source"] != "reference"
-):
-    raise ManifestError(
-        f"manifest {MANIFEST_PATH}: several images per case need segment.enabled: false and "
-        "segment.mask_source: reference (every image its mask, or mask_from); the U-Net per image is not supported yet"
-    )
 IMAGE_TARGETS = (
     ["results/ingest/cross_image_qc.csv"]
     + (["results/evaluation/image_ablation.csv"] if len(IMAGE_NAMES) > 1 else [])
@@ -127,7 +120,7 @@ rule image_ablation:
         mem_mb=2000,
         runtime=10,
     params:
-        images=list(IMAGE_FEATURE_TABLES),
+        images=lambda wc: [*IMAGE_FEATURE_TABLES, *IMAGE_DEEP_TABLES],  # embed.smk
         n_bootstrap=config["evaluate"]["n_bootstrap"],
         seed=config["seed"],
     script:

@@ -2,6 +2,7 @@ FEATURE_TABLES = {
     "handcrafted": "results/features/radiomics.parquet",
     "deep": "results/features/deep.parquet",
     **IMAGE_FEATURE_TABLES,  # handcrafted_<image_name> (images.smk)
+    **IMAGE_DEEP_TABLES,  # deep_<image_name> (embed.smk)
 }
 FUSION_SETS = ("early_fusion", "late_fusion")
 MODEL_SOURCES = [

@@ -8,4 +8,5 @@ with log_to(snakemake.log[0]):
         read_manifest(snakemake.params.manifest, snakemake.params.label, check_files=False),
         dict(snakemake.output.items()),
         snakemake.params.config_hash,
+        modality=snakemake.params.modality,
     )
