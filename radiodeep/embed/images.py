@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from radiodeep.embed.dictionary import deep_dictionary
 from radiodeep.features.images import image_feature_tables
 from radiodeep.features.rnames import r_names
 from radiodeep.features.tables import KEYS
@@ -54,8 +55,6 @@ def write_image_deep_tables(units: pd.DataFrame, records: Sequence[dict], manife
         outputs: ``parquet``, ``csv``, ``dictionary`` and ``images`` (the deep_<image>.parquet paths).
         modality: the config's modality (for rows without their own).
     """
-    from radiodeep.embed.stage import deep_dictionary
-
     wide, per_image = image_feature_tables(units, manifest)
     image_of = dict(zip(manifest["case_id"], manifest[IMAGE_NAME], strict=True))
     unit_mod = unit_modalities(manifest, modality)

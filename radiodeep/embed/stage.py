@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from radiodeep.embed.backbones import build_backbone
+from radiodeep.embed.dictionary import deep_dictionary
 from radiodeep.embed.extract import CaseInput, embed_cases, output_paths
 from radiodeep.errors import RadiodeepError
-from radiodeep.features.dictionary import feature_dictionary
 from radiodeep.features.tables import KEYS, collect_case_records
 from radiodeep.io import read_json, write_json, write_table
 from radiodeep.manifest_images import is_multi_image
@@ -55,19 +55,6 @@ def run_embedding(
         else:
             kept.append(record)
     return kept
-
-
-def deep_dictionary(columns: list[str], records: Sequence[dict]) -> pd.DataFrame:
-    """``feature_dictionary(columns, 'deep')`` plus backbone, layer, pooling and weights hash."""
-    table = feature_dictionary(columns, "deep")
-    ok = [r for r in records if r.get("status") == "ok"]
-    first = ok[0] if ok else {}
-    table["backbone"] = first.get("backbone", "")
-    table["layer"] = table["feature_class"]
-    table["pooling"] = first.get("pooling", "")
-    table["weights_sha256"] = first.get("weights_sha256", "")
-    table["crop"] = f"{first.get('crop_mm', '')} mm at {first.get('spacing', '')} mm, centre {first.get('centre', '')}"
-    return table
 
 
 def build_deep_tables(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import yaml
@@ -33,6 +35,10 @@ def test_embed_rules_on_six_cases(tmp_path, unet_checkpoint):
     for suffix in (".pt", ".json"):
         (seg / f"model{suffix}").write_bytes(unet_checkpoint.with_suffix(suffix).read_bytes())
     snakemake(*args, "--cores", "2", *target)
+    # the embed job's one declared output lists each case's JSON with its SHA-256 (snakemake#4240)
+    listed = json.loads((tmp_path / "results" / "embed" / "batches" / "embed.json").read_text())["outputs"]
+    assert sorted(listed) == sorted(pd.read_csv(manifest)["case_id"])
+    assert all(e["sha256"] == sha256_file(tmp_path / e["path"]) for e in listed.values())
     wide = pd.read_csv(tmp_path / "results" / "features" / "deep.csv")
     assert wide.shape == (6, 3 + 8 + 16) and list(wide.columns[:4]) == ["case_id", "patient_id", "roi", "deep-unet_enc2_f0000"]
     assert not wide.isna().any().any()

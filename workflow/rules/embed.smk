@@ -32,7 +32,7 @@ for _group, _units in IMAGE_GROUPS.items():
             masks=declared([RADIOMICS_MASK[c] for c in _units]),
             plan=PLAN_OF[_units[0]],
         output:
-            expand("results/embed/{case}.json", case=_units),
+            f"results/embed/batches/embed{_suffix}.json",  # each case's JSON (records.py: snakemake#4240)
         log:
             f"results/logs/embed{_suffix}.log",
         benchmark:
@@ -45,6 +45,7 @@ for _group, _units in IMAGE_GROUPS.items():
             runtime=60,
         params:
             cases=_units,
+            outputs=expand("results/embed/{case}.json", case=_units),
             images=expand(PREPROCESSED_IMAGE, case=_units),
             masks=[RADIOMICS_MASK[c] for c in _units],
             settings=_settings,
@@ -57,7 +58,7 @@ for _group, _units in IMAGE_GROUPS.items():
 
 rule deep_features:
     input:
-        expand("results/embed/{case}.json", case=CASES),
+        [f"results/embed/batches/embed{f'_{g}' if g else ''}.json" for g in IMAGE_GROUPS],
     output:
         parquet="results/features/deep.parquet",
         csv=report(
@@ -81,5 +82,6 @@ rule deep_features:
         label=config["label"],
         config_hash=CONFIG_HASH,
         modality=config["modality"],
+        cases=CASES,
     script:
         "../scripts/deep_features.py"
