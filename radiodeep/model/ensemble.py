@@ -19,6 +19,7 @@ CV reports the whole procedure.
 from __future__ import annotations
 
 import inspect
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -27,6 +28,9 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 C_GRID = tuple(np.logspace(-2, 1, 10))  # L1 strength: 0.01 (nothing kept) .. 10 (little shrinkage)
 
@@ -150,6 +154,16 @@ class AveragingEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def members_average(oofs: list) -> pd.DataFrame:
+    """The out-of-fold predictions of the average of members, from each member's own out-of-fold
+    predictions (same folds and seeds): the mean of their scores, row by row."""
+    first = oofs[0]
+    for other in oofs[1:]:
+        if not first[["repeat", "fold", "case_id"]].equals(other[["repeat", "fold", "case_id"]]):
+            raise ValueError("members_average: the members' predictions are not on the same folds")
+    return first.assign(score=np.mean([o["score"].to_numpy() for o in oofs], axis=0))
 
 
 def default_ensemble(seed: int = 0, inner_folds: int = 3, n_trees: int = 300) -> AveragingEnsemble:

@@ -157,3 +157,14 @@ def build_pipeline(
         raise ValueError(f"unknown fusion {fusion!r}; available: none, early, late")
     pipe.set_output(transform=output)
     return pipe, grid
+
+
+def member_pipeline(member: str, seed: int = 0, **kwargs):
+    """(pipeline, grid) of ``auto`` with one of its members (by name) in place of the ensemble:
+    the same preprocessing and seeds, so the mean of the members' probabilities is ``auto``'s."""
+    pipe, grid = build_pipeline("auto", seed, selection="none", pandas_output=False, **kwargs)
+    members = dict(pipe.named_steps["clf"].estimators)
+    if member not in members:
+        raise ValueError(f"unknown member {member!r} of auto; available: {', '.join(members)}")
+    pipe.steps[-1] = ("clf", members[member])
+    return pipe, grid

@@ -8,7 +8,8 @@ import pytest
 from radiodeep.evaluate.metrics import summarise_predictions
 from radiodeep.model import build_pipeline, cross_validated_predictions
 from radiodeep.model.cv import fit_tuned
-from radiodeep.model.ensemble import AveragingEnsemble, GroupedLogisticCV, one_se_c
+from radiodeep.model.ensemble import AveragingEnsemble, GroupedLogisticCV, members_average, one_se_c
+from radiodeep.model.pipelines import member_pipeline
 from tests.model.test_leakage import _noise
 
 
@@ -66,13 +67,29 @@ def test_one_se_rule_is_sparse_on_noise_and_keeps_a_true_signal():
 
 
 def _member(name):
-    def make():
-        pipe, grid = build_pipeline("auto", 0, selection="none", pandas_output=False)
-        if name != "auto":
-            clf = dict(pipe.named_steps["clf"].estimators)[name]
-            pipe.steps[-1] = ("clf", clf)
-        return pipe, grid
-    return make
+    if name == "auto":
+        return lambda: build_pipeline("auto", 0, selection="none", pandas_output=False)
+    return lambda: member_pipeline(name, 0)
+
+
+def test_auto_out_of_fold_scores_are_the_mean_of_its_members_fitted_alone():
+    # the basis of bench/radmlbench.py --members: same preprocessing, folds and seeds
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame(rng.normal(size=(48, 12)), columns=[f"original_firstorder_f{i}" for i in range(12)])
+    y = (X.iloc[:, 0] + rng.normal(size=48) > 0).astype(int).to_numpy()
+    ids = pd.Series([f"c{i}" for i in range(48)])
+    groups = ids.to_numpy()
+
+    def oof(make):
+        return cross_validated_predictions(X, y, groups, ids, make, n_splits=2, n_repeats=1, inner_splits=3, seed=1, threshold=False)
+
+    auto = oof(_member("auto"))
+    names = [n for n, _ in build_pipeline("auto", 0, selection="none")[0].named_steps["clf"].estimators]
+    parts = [oof(_member(n)) for n in names]
+    np.testing.assert_allclose(members_average(parts)["score"], auto["score"], rtol=0, atol=1e-12)
+    assert len({round(p["score"].iloc[0], 6) for p in parts}) == 3  # the members differ: the mean is not trivial
+    with pytest.raises(ValueError, match="not on the same folds"):
+        members_average([parts[0], parts[1].iloc[::-1].reset_index(drop=True)])
 
 
 # Every pipeline the default may use (the ensemble and each member alone) gives a CI containing
