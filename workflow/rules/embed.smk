@@ -58,7 +58,10 @@ for _group, _units in IMAGE_GROUPS.items():
 
 rule deep_features:
     input:
-        [f"results/embed/batches/embed{f'_{g}' if g else ''}.json" for g in IMAGE_GROUPS],
+        [
+            f"results/embed/batches/embed{f'_{g}' if g else ''}.json"
+            for g in IMAGE_GROUPS
+        ],
     output:
         parquet="results/features/deep.parquet",
         csv=report(
