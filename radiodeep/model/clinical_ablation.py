@@ -100,7 +100,8 @@ def run_clinical_ablation(sources: Mapping[str, pd.DataFrame], outcome: pd.DataF
     table, columns = join_sources(sources, [CLINICAL, imaging])  # the same cases in every set
     clinical_cols = columns[CLINICAL]
     numeric = table.drop(columns=[c for c in categorical if c in table.columns])
-    _, y, groups, ids = design_matrix(numeric, outcome, settings.folds)  # checks outcome and numeric columns
+    _, y, groups, ids = design_matrix(numeric, outcome, settings.least_folds)  # checks outcome and numeric columns
+    settings = settings.for_table(y, groups, f"ablation {both}")
     X = table.set_index("case_id").loc[ids, clinical_cols + columns[imaging]].reset_index(drop=True)
     sets = {CLINICAL: {CLINICAL: clinical_cols}, imaging: {imaging: columns[imaging]}, both: columns}
     metrics, deltas, oofs = [], [], []

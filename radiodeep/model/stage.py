@@ -57,11 +57,31 @@ class ModelSettings:
     combat: bool = False
     baselines: bool = True
     n_jobs: int = 1
+    folds_planned: bool = False  # folds: auto (the plan's value): fewer for a table whose smaller class needs it
 
     @classmethod
-    def from_config(cls, section: Mapping, n_jobs: int = 1) -> ModelSettings:
+    def from_config(cls, section: Mapping, n_jobs: int = 1, folds_planned: bool = False) -> ModelSettings:
         """Settings from the config's ``model:`` section (the stability path is passed separately)."""
-        return cls(**{k: v for k, v in section.items() if k != "stability"}, n_jobs=n_jobs)
+        return cls(**{k: v for k, v in section.items() if k != "stability"}, n_jobs=n_jobs, folds_planned=folds_planned)
+
+    @property
+    def least_folds(self) -> int:
+        """The folds :func:`~radiodeep.model.data.design_matrix` must find patients for: 2 when the
+        folds were planned (:meth:`for_table` then fits them to the table), else the folds set."""
+        return 2 if self.folds_planned else self.folds
+
+    def for_table(self, y: np.ndarray, groups: np.ndarray, name: str) -> ModelSettings:
+        """These settings for one modelled table: planned folds lowered to the patients of its
+        smaller class (an image that only some cases have: 15 CT cases with 4 positives among 51
+        PET cases get 4 folds where the PET set gets 5), logged; folds the user set stay."""
+        if not self.folds_planned:
+            return self
+        smaller = min(len(np.unique(groups[y == c])) for c in (0, 1))
+        if smaller >= self.folds:
+            return self
+        log.info("%s: %d outer folds (planned %d; its smaller class has %d patients)", name, max(2, smaller),
+                 self.folds, smaller)
+        return dataclasses.replace(self, folds=max(2, smaller))
 
 
 def read_feature_table(path: str | Path) -> pd.DataFrame:
@@ -153,7 +173,8 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
         names, fusion = set_sources(feature_set, settings)
         table, columns = join_sources(sources, names)
         train = table if train_ids is None else table[table["case_id"].isin(train_ids)]
-        X, y, groups, ids = design_matrix(train, outcome, settings.folds)
+        X, y, groups, ids = design_matrix(train, outcome, settings.least_folds)
+        fitted = settings.for_table(y, groups, feature_set)
         if icc is not None:
             X = X[stable_columns(X, icc, settings.icc_threshold)]
         source_cols = {n: [c for c in cols if c in X.columns] for n, cols in columns.items()}
@@ -167,12 +188,12 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
                 n_select=settings.n_select, correlation_threshold=settings.correlation_threshold,
                 combat=settings.combat, inner_folds=settings.inner_folds, pandas_output=False)
             args = (X, y, groups, ids, make_model)
-            oof, importance = cross_validated_predictions(*args, n_splits=settings.folds, n_repeats=settings.repeats,
+            oof, importance = cross_validated_predictions(*args, n_splits=fitted.folds, n_repeats=settings.repeats,
                                                           inner_splits=settings.inner_folds, seed=seed,
                                                           n_jobs=settings.n_jobs, importance=True)
             oofs.append(oof.assign(feature_set=feature_set, classifier=clf))
             importances.append(importance.assign(feature_set=feature_set, classifier=clf))
-            null = permutation_null(*args, n_permutations=settings.permutations, n_splits=settings.folds,
+            null = permutation_null(*args, n_permutations=settings.permutations, n_splits=fitted.folds,
                                     inner_splits=settings.inner_folds, seed=seed, n_jobs=settings.n_jobs)
             nulls.append(pd.DataFrame({"feature_set": feature_set, "classifier": clf,
                                        "permutation": np.arange(len(null)), "auc": null}))
@@ -189,7 +210,7 @@ def model_feature_sets(sources: Mapping[str, pd.DataFrame], outcome: pd.DataFram
                 tests.append(pred.dropna(subset=["label"]).assign(feature_set=feature_set, classifier=clf))
         if settings.baselines and fusion != "late":  # late fusion's baselines are early fusion's
             for clf in [b for b in BASELINES if b not in settings.classifiers]:
-                oof, importance = baseline_predictions(clf, X, y, groups, ids, settings, seed)
+                oof, importance = baseline_predictions(clf, X, y, groups, ids, fitted, seed)
                 oofs.append(oof.assign(feature_set=feature_set, classifier=clf))
                 importances.append(importance.assign(feature_set=feature_set, classifier=clf))
     result = pd.concat(oofs, ignore_index=True)[OOF_COLUMNS]

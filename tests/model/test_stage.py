@@ -158,3 +158,20 @@ def test_default_importance_is_permutation_on_held_out_cases(default_run):
     assert imp.loc[("baseline_l1_logistic", "original_firstorder_f0"), "importance_median"] > 0
     assert "original_firstorder_f0" in imp.xs("auto").index[:3]  # with seed 5, noise f9 predicts as well by chance
     assert (out / "importance.png").stat().st_size > 10_000
+
+
+def test_planned_folds_fit_a_table_whose_smaller_class_has_fewer_patients(tmp_path):
+    """An image only some cases have (e.g. CT for 15 of 51 PET cases): planned folds are lowered
+    for its table alone; folds the user set are refused there, as before."""
+    sources, outcome = synthetic_sources(n=40)
+    deep = sources["deep"]
+    keep = list(deep[outcome["label"].to_numpy() == 0]["case_id"]) + list(deep[outcome["label"].to_numpy() == 1]["case_id"][:3])
+    sources["deep"] = deep[deep["case_id"].isin(keep)].reset_index(drop=True)  # 3 positive patients
+    common = dict(feature_sets=["handcrafted", "deep"], classifiers=["elasticnet"], repeats=1, inner_folds=2,
+                  permutations=2, selection="mrmr", n_select=5, baselines=False, n_jobs=1, folds=5)
+    model_feature_sets(sources, outcome, ModelSettings(**common, folds_planned=True), tmp_path, tmp_path / "m", seed=0)
+    oof = pd.read_csv(tmp_path / "oof_predictions.csv")
+    assert oof.groupby("feature_set")["fold"].nunique().to_dict() == {"deep": 3, "handcrafted": 5}
+    assert len(oof[oof.feature_set == "deep"]) == len(keep)
+    with pytest.raises(RadiodeepError, match="only 3 patient"):
+        model_feature_sets(sources, outcome, ModelSettings(**common), tmp_path / "set", tmp_path / "set_m", seed=0)

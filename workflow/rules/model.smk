@@ -60,6 +60,7 @@ rule model:
         manifest=MANIFEST_PATH,
         label=config["label"],
         settings=config["model"],
+        folds_planned=MODEL_FOLDS[1] == "planned",  # common.smk: fewer for a table that needs it
         seed=config["seed"],
     script:
         "../scripts/model.py"

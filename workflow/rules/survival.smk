@@ -92,6 +92,7 @@ rule clinical_ablation:
         label=config["label"],
         clinical=SURVIVAL["clinical"],
         model=config["model"],
+        folds_planned=MODEL_FOLDS[1] == "planned",
         n_bootstrap=config["evaluate"]["n_bootstrap"],
         seed=config["seed"],
     script:
