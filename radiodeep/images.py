@@ -177,9 +177,13 @@ def _read(path: str | Path, case_id: str | None, what: str, check_gzip: bool) ->
 
 
 def _itk_read(file: str | Path, path: str | Path, case_id: str | None, what: str) -> sitk.Image:
-    """``sitk.ReadImage(file)``; an ITK error becomes a CaseError naming ``path`` (the user's file)."""
+    """``sitk.ReadImage(file)``; an ITK error becomes a CaseError naming ``path`` (the user's file).
+    A NIfTI file goes straight to ITK's NIfTI reader: letting ITK ask each of its readers whether
+    it can read the file doubled the read of a demo image (2.5 -> 1.3 ms)."""
+    name = str(file)
+    io = "NiftiImageIO" if name.endswith((".nii", ".nii.gz")) else ""
     try:
-        return sitk.ReadImage(str(file))
+        return sitk.ReadImage(name, imageIO=io)
     except RuntimeError as exc:
         raise CaseError(case_id, path, f"cannot read {what} ({str(exc).strip().splitlines()[-1]})") from exc
 

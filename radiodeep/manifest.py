@@ -93,9 +93,10 @@ def read_manifest(
         df.insert(1, "patient_id", df["case_id"])
     df["patient_id"] = df["patient_id"].where(df["patient_id"].str.strip() != "", df["case_id"])
 
-    validator = jsonschema.Draft202012Validator(row_schema())
-    for i, row in df.iterrows():
-        record = {k: v for k, v in row.items() if k in row_schema()["properties"] and (v != "" or k in ("case_id", "image"))}
+    schema = row_schema()
+    validator, properties = jsonschema.Draft202012Validator(schema), schema["properties"]
+    for i, row in zip(df.index, df.to_dict("records"), strict=True):  # iterrows: ~1 s at 1,000 rows, as the workflow parses
+        record = {k: v for k, v in row.items() if k in properties and (v != "" or k in ("case_id", "image"))}
         for err in validator.iter_errors(record):
             col = err.path[0] if err.path else (err.validator_value[0] if err.validator == "required" else "?")
             msg = err.message

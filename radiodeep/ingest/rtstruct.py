@@ -67,9 +67,6 @@ def select_roi(ds: pydicom.Dataset, roi: str | None, case_id=None, path=None) ->
     raise CaseError(case_id, path, f"ROI {roi!r} matches several ROIs ({', '.join(names[k] for k in hits)}); give an exact name")
 
 
-FRAME_OF_REFERENCE_MODES = ("check", "trust_geometry")
-
-
 def check_frame_of_reference(ds: pydicom.Dataset, roi_number: int, frame_uid: str, series_uid: str, case_id=None, path=None,
                              mode: str = "check") -> str:
     """The ROI must lie in the image's frame of reference; another referenced series only warns.

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pydicom
 import SimpleITK as sitk
 
 from radiodeep.errors import CaseError
@@ -25,14 +24,13 @@ from radiodeep.images import (
     read_label_map,
     write_image,
 )
-from radiodeep.ingest import rtstruct
-from radiodeep.ingest.header import acquisition_fields
-from radiodeep.ingest.series import discover_series, select_series
-from radiodeep.ingest.volume import read_volume
 from radiodeep.io import write_json
 
+# The DICOM modules (pydicom: ~0.5 s to import, pandas with the header module: ~0.6 s) are
+# imported where a DICOM source or mask is read: a NIfTI cohort's ingest jobs never load them.
 log = logging.getLogger(__name__)
 LABEL_MAP_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
+FRAME_OF_REFERENCE_MODES = ("check", "trust_geometry")  # ingest.frame_of_reference
 
 
 def mask_format(path: str | Path, case_id: str | None = None) -> str:
@@ -43,6 +41,8 @@ def mask_format(path: str | Path, case_id: str | None = None) -> str:
     if path.is_dir():
         raise CaseError(case_id, path, "mask must be a file (NIfTI/NRRD, RTSTRUCT or DICOM-SEG), not a folder")
     try:
+        import pydicom
+
         modality = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["Modality"]).get("Modality")
     except Exception as exc:
         raise CaseError(case_id, path, f"mask is neither NIfTI/NRRD nor readable DICOM ({type(exc).__name__})") from exc
@@ -100,6 +100,8 @@ def read_mask(path, image, *, case_id=None, roi=None, default_roi=None, frame_ui
                         "trust_geometry), flagged in the ingest QC table", case_id, seg_frame, frame_uid)
             frame_uid, status = None, "mismatch"
         return read_seg(path, image, frame_uid, roi, case_id, tolerance_mm), kind, roi, status
+    from radiodeep.ingest import rtstruct
+
     ds = rtstruct.read_rtstruct(path, case_id)
     number = rtstruct.select_roi(ds, roi, case_id, path)
     if frame_uid is None:
@@ -119,6 +121,9 @@ def read_source_image(image: str | Path, case_id: str | None, series_uid: str | 
     path = Path(image)
     if not path.is_dir():
         return read_image(path, case_id), None, {}
+    from radiodeep.ingest.series import discover_series, select_series
+    from radiodeep.ingest.volume import read_volume
+
     series = select_series(discover_series(path, case_id), series_uid or None, modality or None, case_id, path)
     img, info = read_volume(series, case_id, slice_spacing, slice_tolerance_mm)
     return img, series, info
@@ -183,6 +188,8 @@ def ingest_case(
     img, series, info = read_source_image(image_path, case_id, series_uid, modality, slice_spacing, slice_tolerance_mm)
     if series is not None:
         header.update(source_format="dicom", **info)
+        from radiodeep.ingest.header import acquisition_fields
+
         header.update(acquisition_fields(series.header, uid_salt, keep_uids))
         frame_uid, chosen_uid = series.frame_of_reference, series.uid
     else:
@@ -196,8 +203,8 @@ def ingest_case(
         raise CaseError(case_id, image_path, f"image is constant (every voxel {float(arr.min()):g}): it holds no "
                                              "texture to measure or segment; check the export, or leave the case out")
     header["has_reference_mask"] = bool(mask)
-    if frame_of_reference not in rtstruct.FRAME_OF_REFERENCE_MODES:
-        raise CaseError(case_id, None, f"ingest.frame_of_reference {frame_of_reference!r} must be one of {', '.join(rtstruct.FRAME_OF_REFERENCE_MODES)}")
+    if frame_of_reference not in FRAME_OF_REFERENCE_MODES:
+        raise CaseError(case_id, None, f"ingest.frame_of_reference {frame_of_reference!r} must be one of {', '.join(FRAME_OF_REFERENCE_MODES)}")
     header["frame_of_reference"] = ""
     if mask:
         msk, header["mask_format"], header["roi"], header["frame_of_reference"] = read_mask(

@@ -19,8 +19,6 @@ from radiodeep.images import check_same_grid, itk_threads, read_image, read_labe
 from radiodeep.io import write_json
 from radiodeep.radiomics import ibsi
 from radiodeep.radiomics.engine import _Prepared, _pyradiomics_run, _split_result, extractor
-from radiodeep.radiomics.filtered import filtered_features, resegmented_roi
-from radiodeep.radiomics.filters import filter_settings
 from radiodeep.radiomics.parallel import _execute_split
 from radiodeep.radiomics.presets import preset_hash
 
@@ -62,6 +60,9 @@ def _prepare(image: sitk.Image, mask: sitk.Image, params: dict, label: int, mode
         raise ValueError(f"radiomics mode must be 'pyradiomics' or 'ibsi', not {mode!r}")
     if mode == "pyradiomics":
         return _Prepared(image, mask, label, {k: v for k, v in params.items() if k not in ibsi.RADIODEEP_SECTIONS})
+    # scipy (~0.5 s to import): IBSI 2 filters only, not in every radiomics job
+    from radiodeep.radiomics.filters import filter_settings
+
     settings = ibsi.ibsi_settings(params)
     filters = [filter_settings(entry) for entry in params.get("ibsi_filters") or []]  # checked before any work
     image, roi = ibsi.preprocess(image, mask, label, settings)
@@ -76,6 +77,8 @@ def _finish(features: dict, prepared: _Prepared, mode: str) -> dict:
     if mode != "ibsi":
         return features
     if prepared.filters:  # IBSI 2 response maps, pyradiomics on each (radiodeep.radiomics.filtered)
+        from radiodeep.radiomics.filtered import filtered_features, resegmented_roi
+
         roi = resegmented_roi(prepared.image, prepared.mask, prepared.reseg_range)
         features = {**features, **filtered_features(prepared.image, roi, prepared.params, prepared.filters)}
     return ibsi.correct_features(features, prepared.n_voxels)
