@@ -149,7 +149,8 @@ def _read(path: str | Path, case_id: str | None, what: str, check_gzip: bool) ->
     nifti = ".nii" in name
     if check_gzip and nifti and name.endswith(".gz"):
         return _read_inflated(path, case_id, what)
-    check_image_size(path, case_id)  # header only: an absurd claimed size is refused before ITK allocates it
+    if check_gzip:  # header only: an absurd claimed size is refused before ITK allocates it (not radiodeep's own files)
+        check_image_size(path, case_id)
     checked: list[BaseException] = []
     nan_index: list[np.ndarray] = []
     thread = None
@@ -233,8 +234,9 @@ def _with_nan(image: sitk.Image, index: np.ndarray, case_id, path) -> sitk.Image
 def read_image(path: str | Path, case_id: str | None = None, *, float32: bool = True, check_gzip: bool = True) -> sitk.Image:
     """Read a scalar image (NIfTI/NRRD/MHA) as float32 (``float32=False``: in its stored pixel type).
 
-    ``check_gzip=False`` skips :func:`check_gzip_complete`, for files radiodeep wrote itself
-    (atomically, so never truncated): it decompresses the whole file once more.
+    ``check_gzip=False`` skips :func:`check_gzip_complete` and the claimed-size guard, for files
+    radiodeep wrote itself (atomically, so never truncated, and of a size it has held): the check
+    decompresses the whole file once more.
     """
     image = _read(path, case_id, "image", check_gzip)
     if image.GetNumberOfComponentsPerPixel() != 1:

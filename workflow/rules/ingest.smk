@@ -44,6 +44,8 @@ for name, batch in INGEST_BATCHES.items():
             f"results/logs/ingest/{name}.log",
         benchmark:
             f"results/benchmarks/ingest/{name}.tsv"
+        # before provenance (which waits for nothing and is needed last): every core on ingest
+        priority: 1
         group:
             "case"  # SLURM: --group-components case=N packs N batches in one job
         conda:
