@@ -12,11 +12,12 @@ import io
 import logging
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import SimpleITK as sitk
 
-from radiodeep.images import read_image, read_label_map
+if TYPE_CHECKING:  # SimpleITK (~0.4 s to import) where images are read: the plan job loads saved fingerprints
+    import SimpleITK as sitk
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def _grid_and_roi(case_id: str, image: sitk.Image, roi: np.ndarray | None, modal
 
 
 def _roi_values(image: sitk.Image, roi: np.ndarray) -> np.ndarray:
+    import SimpleITK as sitk
+
     values = sitk.GetArrayViewFromImage(image)[roi].astype(np.float64)
     return values[np.isfinite(values)]
 
@@ -66,6 +69,10 @@ def _with_intensities(out: dict, values: np.ndarray, seed: int) -> dict:
 def case_fingerprint(case_id: str, image_path: str | Path, mask_path: str | Path | None, modality: str,
                      mr_reference: str = "body", seed: int = 0) -> dict:
     """The fingerprint of one ingested case (see module docstring); ``mask_path`` None: grid only."""
+    import SimpleITK as sitk
+
+    from radiodeep.images import read_image, read_label_map
+
     image = read_image(image_path, case_id, check_gzip=False)
     spacing = [float(s) for s in image.GetSpacing()]
     if not mask_path:
@@ -89,6 +96,8 @@ def save_fingerprint(path: str | Path, case_id: str, image: sitk.Image, mask: si
     float32 as NIfTI stores it. MR values are saved z-scored once per ``preprocess.mr_reference``
     (``values_body``, ``values_roi``; one whose region is empty or constant is left out, and the
     plan then reads the image and reports that case)."""
+    import SimpleITK as sitk
+
     from radiodeep.io import atomic_path
 
     spacing = [float(np.float32(s)) for s in image.GetSpacing()]
